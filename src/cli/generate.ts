@@ -1,0 +1,110 @@
+import type { Command } from "commander";
+import { UsageError } from "../errors.js";
+import { readContestParams } from "../recipe/contest.js";
+import { readRecipeFile } from "../recipe/load.js";
+import { resolveRecipe, type Recipe } from "../recipe/schema.js";
+import { generate, type ProgressEvent } from "../run/generate.js";
+import { createProgressLine, type ProgressLine } from "./progress.js";
+import { integerFlag } from "./options.js";
+
+interface GenerateFlags {
+  out: string;
+  recipe?: string;
+  params?: string;
+  manifest?: string;
+  family?: string;
+  classes?: number;
+  instances?: number;
+  size?: number;
+  points?: number;
+  seed?: number;
+  format?: string;
+  color?: string;
+  workers?: number;
+  quiet?: boolean;
+}
+
+/** Recipe fields a flag of the same name overrides. */
+const RECIPE_FLAGS = [
+  "family", "classes", "instances", "size", "points", "seed", "format", "color",
+] as const;
+
+export function registerGenerate(program: Command): void {
+  program
+    .command("generate")
+    .description("write a dataset in the ImageFolder layout, resuming an earlier run of the same recipe")
+    .requiredOption("-o, --out <dir>", "output folder (holds only category folders)")
+    .option("-r, --recipe <file>", "JSON recipe; flags override its fields")
+    .option("--params <dir>", "contest params folder (numof_classes, numof_instances, image_size, numof_thread)")
+    .option("--manifest <file>", "manifest path (default: <out>.manifest.json)")
+    .option("--family <name>", "formula family")
+    .option("--classes <n>", "number of categories", integerFlag("--classes"))
+    .option("--instances <n>", "images per category", integerFlag("--instances"))
+    .option("--size <px>", "image width and height in pixels", integerFlag("--size"))
+    .option("--points <n>", "points per render", integerFlag("--points"))
+    .option("--seed <n>", "random seed", integerFlag("--seed"))
+    .option("--format <format>", "png or jpg")
+    .option("--color <mode>", "gray or rgb")
+    .option("-w, --workers <n>", "worker threads (default: number of cores)", integerFlag("--workers"))
+    .option("-q, --quiet", "print no progress")
+    .action(runGenerate);
+}
+
+async function runGenerate(flags: GenerateFlags): Promise<void> {
+  const { recipe, workers } = buildRecipe(flags);
+  const progress = flags.quiet ? undefined : progressPrinter();
+  const summary = await generate(recipe, {
+    out: flags.out,
+    manifest: flags.manifest,
+    workers,
+    onProgress: progress?.onProgress,
+  });
+  progress?.finish();
+  const megabytes = (summary.bytes / 1e6).toFixed(1);
+  const rate = (summary.written / summary.seconds).toFixed(0);
+  console.log(
+    `wrote ${summary.written} of ${summary.images} images (${megabytes} MB) to ${summary.out} ` +
+      `in ${summary.seconds.toFixed(1)} s, ${rate} images/s; manifest ${summary.manifest}`,
+  );
+}
+
+/** Merges defaults, then the recipe file, then the params folder, then flags. */
+function buildRecipe(flags: GenerateFlags): { recipe: Recipe; workers?: number } {
+  let input: Record<string, unknown> = flags.recipe ? readRecipeFile(flags.recipe) : {};
+  let workers = flags.workers;
+  let source = flags.recipe ? `recipe ${flags.recipe}` : "recipe";
+  if (flags.params) {
+    const params = readContestParams(flags.params);
+    for (const warning of params.warnings) console.error(`warning: ${warning}`);
+    input = { ...input, ...params.recipe };
+    workers ??= params.workers;
+    if (params.file) source = `${source} with params ${params.file}`;
+  }
+  for (const key of RECIPE_FLAGS) {
+    if (flags[key] !== undefined) input[key] = flags[key];
+  }
+  if (workers !== undefined && workers < 1) {
+    throw new UsageError(`invalid --workers ${workers}; expected an integer >= 1`);
+  }
+  return { recipe: resolveRecipe(input, source), workers };
+}
+
+function progressPrinter(): { onProgress: (event: ProgressEvent) => void; finish: () => void } {
+  let phase: ProgressEvent["phase"] | undefined;
+  let line: ProgressLine | undefined;
+  return {
+    onProgress(event) {
+      if (event.phase !== phase) {
+        line?.finish();
+        phase = event.phase;
+        line = event.phase === "search"
+          ? createProgressLine("searching categories", "categories")
+          : createProgressLine("rendering", "images");
+      }
+      line!.update(event.done, event.total);
+    },
+    finish() {
+      line?.finish();
+    },
+  };
+}

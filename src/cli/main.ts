@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from "commander";
+import { FdslError } from "../errors.js";
+import { VERSION } from "../version.js";
+import { registerGenerate } from "./generate.js";
+import { registerValidate } from "./validate.js";
+
+/** Exit code of a usage error: a bad flag, recipe, params file or path. */
+const EXIT_USAGE = 2;
+
+const program = new Command()
+  .name("fdsl")
+  .description("formula-driven image datasets for pre-training vision models")
+  .version(VERSION)
+  .exitOverride()
+  .configureOutput({ outputError: (text, write) => write(text) });
+
+registerGenerate(program);
+registerValidate(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  process.exitCode = exitCodeOf(error);
+}
+
+function exitCodeOf(error: unknown): number {
+  if (error instanceof CommanderError) {
+    // Help and version "errors" are normal exits.
+    return error.exitCode === 0 ? 0 : EXIT_USAGE;
+  }
+  if (error instanceof FdslError) {
+    console.error(`fdsl: ${error.message}`);
+    return error.exitCode;
+  }
+  console.error(error);
+  return 1;
+}

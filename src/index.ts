@@ -1,0 +1,17 @@
+export { Generator } from "./contest.js";
+export { generate } from "./run/generate.js";
+export type { GenerateOptions, GenerateSummary, ProgressEvent } from "./run/generate.js";
+export { validateDataset } from "./dataset/validate.js";
+export type { ValidateOptions, ValidationReport } from "./dataset/validate.js";
+export { readManifest, defaultManifestPath } from "./dataset/manifest.js";
+export type { Manifest, CategoryEntry } from "./dataset/manifest.js";
+export { recipeSchema, resolveRecipe, DEFAULT_RECIPE } from "./recipe/schema.js";
+export type { Recipe, RecipeInput } from "./recipe/schema.js";
+export { readContestParams } from "./recipe/contest.js";
+export { FAMILIES, getFamily } from "./families/registry.js";
+export type { Family, ImageSpec, Renderer } from "./families/family.js";
+export { Rng, Stream, streamRng } from "./random/rng.js";
+export { createCanvas, flipInto, fillingRate } from "./raster/canvas.js";
+export type { Canvas, Channels } from "./raster/canvas.js";
+export { PngEncoder } from "./encode/png.js";
+export { FdslError, UsageError, ValidationError, InvalidCategoryError } from "./errors.js";

@@ -1,0 +1,70 @@
+import { z } from "zod";
+import { IMAGE_FORMATS } from "../encode/index.js";
+import { describeValue, UsageError } from "../errors.js";
+import { getFamily } from "../families/registry.js";
+
+/**
+ * A recipe: everything that decides a dataset's bytes. Every field has
+ * a default, so `{}` is the full FractalDB-1k default: 1000 categories
+ * of 1000 images, 256 px grayscale PNG, 100k points per render, seed 0.
+ */
+export const recipeSchema = z
+  .object({
+    family: z.string().default("fractal")
+      .describe("formula family name"),
+    classes: z.number().int().min(1).max(1_000_000).default(1000)
+      .describe("number of categories"),
+    instances: z.number().int().min(1).max(1_000_000).default(1000)
+      .describe("images per category"),
+    size: z.number().int().min(8).max(4096).default(256)
+      .describe("image width and height in pixels"),
+    points: z.number().int().min(2).max(100_000_000).default(100_000)
+      .describe("points per render for point-cloud families"),
+    seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0)
+      .describe("seed of every random stream"),
+    format: z.enum(IMAGE_FORMATS).default("png")
+      .describe("image file format"),
+    color: z.enum(["gray", "rgb"]).default("gray")
+      .describe("grayscale (1 channel) or RGB (3 channels)"),
+    quality: z.number().int().min(1).max(100).default(95)
+      .describe("JPEG quality"),
+    options: z.record(z.string(), z.unknown()).default({})
+      .describe("options of the family"),
+  })
+  .strict();
+
+/** A recipe as written: any field may be left out. */
+export type RecipeInput = z.input<typeof recipeSchema>;
+
+/** A recipe with every default filled in, family options included. */
+export type Recipe = z.output<typeof recipeSchema>;
+
+/** The recipe whose fields are all defaults. */
+export const DEFAULT_RECIPE: Recipe = resolveRecipe({}, "the default recipe");
+
+/**
+ * Validates a recipe and fills in its defaults and the family's option
+ * defaults. Throws a UsageError naming the field, what it expects and
+ * what it received; `source` names where the recipe came from.
+ */
+export function resolveRecipe(input: unknown, source: string): Recipe {
+  const recipe = parseOrThrow(recipeSchema, input, source, []);
+  const family = getFamily(recipe.family);
+  const options = parseOrThrow(family.options, recipe.options, source, ["options"]);
+  return { ...recipe, options: options as Record<string, unknown> };
+}
+
+/** Parses with zod; turns the first issue into a UsageError. */
+export function parseOrThrow<T>(
+  schema: z.ZodType<T>,
+  input: unknown,
+  source: string,
+  prefix: PropertyKey[],
+): T {
+  const result = schema.safeParse(input, { reportInput: true });
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const path = [...prefix, ...issue.path].map(String).join(".") || "(top level)";
+  const received = "input" in issue ? `; received ${describeValue(issue.input)}` : "";
+  throw new UsageError(`invalid ${source}: ${path}: ${issue.message}${received}`);
+}
