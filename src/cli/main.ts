@@ -3,7 +3,9 @@ import { Command, CommanderError } from "commander";
 import { FdslError } from "../errors.js";
 import { VERSION } from "../version.js";
 import { registerGenerate } from "./generate.js";
+import { registerMerge } from "./merge.js";
 import { registerValidate } from "./validate.js";
+import { registerVerify } from "./verify.js";
 
 /** Exit code of a usage error: a bad flag, recipe, params file or path. */
 const EXIT_USAGE = 2;
@@ -17,6 +19,8 @@ const program = new Command()
 
 registerGenerate(program);
 registerValidate(program);
+registerVerify(program);
+registerMerge(program);
 
 try {
   await program.parseAsync(process.argv);
