@@ -60,11 +60,12 @@ async function verifyFolders(
   onProgress?: (checked: number, total: number) => void,
 ): Promise<VerifyReport> {
   const report: VerifyReport = { verified: 0, missing: [], extra: [], corrupt: [] };
+  const folders = new Set([...expected.keys()].map((name) => name.slice(0, layout.categoryDigits)));
   const seen = new Set<string>();
   let checked = 0;
   for (const folder of readdirSync(dir).sort()) {
     const path = join(dir, folder);
-    if (!statSync(path).isDirectory()) {
+    if (!folders.has(folder) || !statSync(path).isDirectory()) {
       report.extra.push(folder);
       continue;
     }

@@ -38,7 +38,12 @@ export class WorkerPool {
     let pending = tasks.length;
     return new Promise<void>((resolve, reject) => {
       if (pending === 0) return resolve();
+      // The first failure wins: closing the pool makes the other
+      // workers exit with code 1, which is no news.
+      let failed = false;
       const fail = (error: Error): void => {
+        if (failed) return;
+        failed = true;
         this.close().finally(() => reject(error));
       };
       const feed = (worker: Worker): void => {
