@@ -194,3 +194,30 @@ describe("fdsl generate rejects", () => {
     expect(hashTree(out)).toEqual(before);
   });
 });
+
+describe("concurrent runs", () => {
+  it("reject a second run into the same output", async () => {
+    const root = tempDir("lock");
+    const out = join(root, "data");
+    const path = join(root, "recipe.json");
+    writeFileSync(path, JSON.stringify({ ...TINY, classes: 4, instances: 400 }));
+    const first = spawn(process.execPath, [CLI, "generate", "--recipe", path, "--out", out, "-q"]);
+    // Wait until the first run holds its lock.
+    while (!existsSync(`${out}.manifest.json.lock`)) await new Promise((r) => setTimeout(r, 5));
+    const second = runCli(["generate", "--recipe", path, "--out", out, "-q"]);
+    expect(second.status).toBe(2);
+    expect(second.stderr).toMatch(/another fdsl run \(process \d+\) is writing this output/);
+    const code = await new Promise((resolve) => first.on("exit", resolve));
+    expect(code).toBe(0);
+    expect(existsSync(`${out}.manifest.json.lock`)).toBe(false);
+  });
+
+  it("take over the lock of a killed run", () => {
+    const root = tempDir("stale");
+    const out = join(root, "data");
+    // A process id far above Linux's default pid_max of 4194304.
+    writeFileSync(`${out}.manifest.json.lock`, "99999999\n");
+    expect(generate(out).status).toBe(0);
+    expect(existsSync(`${out}.manifest.json.lock`)).toBe(false);
+  });
+});

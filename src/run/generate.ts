@@ -28,6 +28,7 @@ import {
   unitSpace,
   type UnitSpace,
 } from "./plan.js";
+import { acquireLock } from "./lock.js";
 import { WorkerPool } from "./pool.js";
 import { WHOLE, shardRange, type Shard } from "./shard.js";
 import type { Checksum, RenderTask, Reply, SearchTask, TarTask, Task } from "./tasks.js";
@@ -120,6 +121,7 @@ export async function generate(recipe: Recipe, options: GenerateOptions): Promis
   const prefix = options.tarPrefix ?? basename(out);
   const previous = loadResumableManifest(manifestPath, recipe, { kind, prefix }, shard);
   prepareOutput(out, ownedNamePattern(kind, layout, prefix), previous !== null || shard.count > 1);
+  const release = acquireLock(`${manifestPath}.lock`);
 
   const pool = new WorkerPool(workers, { recipe, out, layout });
   const run: Run = { recipe, options, out, manifestPath, shard, layout, space, pool, previous, searched: 0 };
@@ -128,6 +130,7 @@ export async function generate(recipe: Recipe, options: GenerateOptions): Promis
     return { ...result, out, manifest: manifestPath, seconds: (performance.now() - started) / 1000 };
   } finally {
     await pool.close();
+    release();
   }
 }
 
