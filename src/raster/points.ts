@@ -105,50 +105,24 @@ function pointsRgb(
 
 /**
  * Random non-empty 3x3 masks, three from each 32-bit draw: 9 bits give
- * 0..511, and (bits % 511) + 1 maps them onto 1..511, the reference's
- * range, with mask 1 twice as likely as the others (1 in 256). The
- * xoshiro128** step is inlined, its state held in fields of this object.
+ * 0..511, and `bits || 1` maps them onto 1..511, the reference's range,
+ * with mask 1 twice as likely as each other mask (2 in 512).
  */
 class MaskSource {
-  private s0: number;
-  private s1: number;
-  private s2: number;
-  private s3: number;
   private pool = 0;
   private left = 0;
 
-  constructor(private readonly rng: Rng) {
-    this.s0 = rng.s0;
-    this.s1 = rng.s1;
-    this.s2 = rng.s2;
-    this.s3 = rng.s3;
-  }
+  constructor(private readonly rng: Rng) {}
 
   next(): number {
     if (this.left === 0) {
-      const m = Math.imul(this.s1, 5);
-      this.pool = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
-      const t = this.s1 << 9;
-      this.s2 ^= this.s0;
-      this.s3 ^= this.s1;
-      this.s1 ^= this.s2;
-      this.s0 ^= this.s3;
-      this.s2 ^= t;
-      this.s3 = (this.s3 << 11) | (this.s3 >>> 21);
+      this.pool = this.rng.nextUint32();
       this.left = 3;
     }
     const mask = this.pool & 511 || 1;
     this.pool >>>= 9;
     this.left--;
     return mask;
-  }
-
-  /** Writes the advanced state back, so later draws continue the stream. */
-  finish(): void {
-    this.rng.s0 = this.s0;
-    this.rng.s1 = this.s1;
-    this.rng.s2 = this.s2;
-    this.rng.s3 = this.s3;
   }
 }
 
@@ -191,7 +165,6 @@ function patchGray(
     at += w;
     view.setUint32(at, (view.getUint32(at, true) & 0xff000000) | rows[mask >> 6], true);
   }
-  masks.finish();
 }
 
 function patchRgb(
@@ -221,5 +194,4 @@ function patchRgb(
       data[at + 2] = b & on;
     }
   }
-  masks.finish();
 }
