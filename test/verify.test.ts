@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PNG } from "pngjs";
 import { afterAll, describe, expect, it } from "vitest";
@@ -116,7 +116,8 @@ describe.skipIf(!isRoot)("a full disk", () => {
     const result = runCli(["generate", "--recipe", recipe, "--out", out, "-q"]);
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/not enough disk space: the output needs about .* MB but .* has .* free/);
-    expect(readdirSync(out)).toEqual([]);
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(`${out}.manifest.json`)).toBe(false);
   });
 
   it("stops cleanly mid-run and resumes once space is freed", () => {

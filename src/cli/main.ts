@@ -37,6 +37,14 @@ function exitCodeOf(error: unknown): number {
     console.error(`fdsl: ${error.message}`);
     return error.exitCode;
   }
+  // A failed system call (a path that cannot be read or written, a full
+  // disk) is a failure to report in one line, not a crash.
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code === "string" && /^E[A-Z]+$/.test(code)) {
+    const hint = code === "ENOSPC" ? "; free some space and rerun the same command" : "";
+    console.error(`fdsl: ${(error as Error).message}${hint}`);
+    return 1;
+  }
   console.error(error);
   return 1;
 }

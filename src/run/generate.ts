@@ -1,22 +1,20 @@
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { availableParallelism } from "node:os";
-import { basename, join, resolve } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import {
-  defaultManifestPath,
   loadResumableManifest,
   writeManifest,
   type CategoryEntry,
   type Manifest,
   type OutputPlan,
 } from "../dataset/manifest.js";
-import { categoryName, createLayout, imageName, type Layout } from "../dataset/layout.js";
+import { categoryName, imageName, type Layout } from "../dataset/layout.js";
 import { readTarImages } from "../dataset/tar-read.js";
-import { UsageError } from "../errors.js";
-import { getFamily } from "../families/registry.js";
+import { FdslError } from "../errors.js";
 import type { Recipe } from "../recipe/schema.js";
 import { VERSION } from "../version.js";
-import { checkFreeSpace, onDisk, prepareOutput, removeTempFiles } from "./output.js";
+import { acquireLock } from "./lock.js";
+import { checkFreeSpace, onDisk, removeTempFiles } from "./output.js";
 import {
   categoriesOf,
   folderUnits,
@@ -25,12 +23,11 @@ import {
   tarPlan,
   tarUnits,
   unitInstances,
-  unitSpace,
   type UnitSpace,
 } from "./plan.js";
-import { acquireLock } from "./lock.js";
 import { WorkerPool } from "./pool.js";
-import { WHOLE, shardRange, type Shard } from "./shard.js";
+import { checkOutputFolder, escapeRegExp, existingAncestor, setupRun, type RunOptions, type RunSetup } from "./setup.js";
+import { shardRange } from "./shard.js";
 import type { Checksum, RenderTask, Reply, SearchTask, TarTask, Task } from "./tasks.js";
 
 /** Progress of one phase: category search, then rendering. */
@@ -38,24 +35,24 @@ export interface ProgressEvent {
   phase: "search" | "render";
   /** Categories found, or images written, in this run so far. */
   done: number;
-  /** What this run has to do in the phase (finished images excluded). */
+  /** The work of this run in the phase (finished images excluded). */
   total: number;
   /** Bytes of images written so far (render phase). */
   bytes: number;
 }
 
-export interface GenerateOptions {
+export interface GenerateOptions extends RunOptions {
   /** Output folder; it will hold the category folders (or tar files) and nothing else. */
   out: string;
   /** Manifest path; default `<out>.manifest.json`, see defaultManifestPath. */
   manifest?: string;
-  /** Worker threads, >= 1; default: the number of cores. */
+  /** Worker threads, 1..1024; default: the number of cores. */
   workers?: number;
-  /** Which part of the run to make; default: all of it. */
-  shard?: Shard;
+  /** The part of the run to make; default: all of it. */
+  shard?: RunOptions["shard"];
   /** ImageFolder files (default) or WebDataset tar files. */
   output?: "folder" | "wds";
-  /** Images per tar file; default: about 1 GB of images per tar. */
+  /** Images per tar file, rounded to whole render groups; default: about 1 GB of images per tar. */
   imagesPerTar?: number;
   /** Tar file names are `<prefix>-000000.tar`; default: the name of `out`. */
   tarPrefix?: string;
@@ -85,49 +82,44 @@ const TAR_BYTES = 1e9;
 /** Categories whose first render sizes the output estimates. */
 const SAMPLE_CATEGORIES = 4;
 
+/** Seconds between manifest checkpoints during the category search. */
+const CHECKPOINT_SECONDS = 10;
+
 /** Everything a run decides before it writes an image. */
-interface Run {
+interface Run extends RunSetup {
   recipe: Recipe;
   options: GenerateOptions;
-  out: string;
-  manifestPath: string;
-  shard: Shard;
-  layout: Layout;
-  space: UnitSpace;
   pool: WorkerPool;
   previous: Manifest | null;
+  /** The manifest being built; written at checkpoints and at the end. */
+  manifest: Manifest;
   /** Categories searched so far, for progress across search passes. */
   searched: number;
 }
+
+type Result = Pick<GenerateSummary, "images" | "written" | "bytes">;
 
 /**
  * Generates the dataset of `recipe` (or one shard of it) into
  * `options.out`, resuming an earlier run of the same recipe there:
  * finished images are kept and only missing ones are made. Output bytes
  * do not depend on the worker count, on sharding or on interruptions.
+ * Invalid options throw a UsageError before anything is written.
  */
 export async function generate(recipe: Recipe, options: GenerateOptions): Promise<GenerateSummary> {
   const started = performance.now();
-  const shard = options.shard ?? WHOLE;
-  const kind = options.output ?? "folder";
-  const workers = options.workers ?? availableParallelism();
-  if (!Number.isInteger(workers) || workers < 1) {
-    throw new UsageError(`invalid worker count ${workers}; expected an integer >= 1`);
-  }
-  const out = resolve(options.out);
-  const manifestPath = resolve(options.manifest ?? defaultManifestPath(options.out, shard));
-  const layout = createLayout(recipe.classes, recipe.instances, recipe.format);
-  const space = unitSpace(recipe, getFamily(recipe.family).groupSize);
-  const prefix = options.tarPrefix ?? basename(out);
-  const previous = loadResumableManifest(manifestPath, recipe, { kind, prefix }, shard);
-  prepareOutput(out, ownedNamePattern(kind, layout, prefix), previous !== null || shard.count > 1);
-  const release = acquireLock(`${manifestPath}.lock`);
+  const setup = setupRun(recipe, options);
+  const previous = loadResumableManifest(setup.manifestPath, recipe, setup, setup.shard);
+  checkOutputFolder(setup, ownedNamePattern(setup), previous !== null, recipe);
+  mkdirSync(dirname(setup.manifestPath), { recursive: true });
+  const release = acquireLock(`${setup.manifestPath}.lock`);
 
-  const pool = new WorkerPool(workers, { recipe, out, layout });
-  const run: Run = { recipe, options, out, manifestPath, shard, layout, space, pool, previous, searched: 0 };
+  const pool = new WorkerPool(setup.workers, { recipe, out: setup.out, layout: setup.layout });
+  const manifest = emptyManifest(recipe, setup, previous);
+  const run: Run = { ...setup, recipe, options, pool, previous, manifest, searched: 0 };
   try {
-    const result = kind === "wds" ? await generateTars(run, prefix) : await generateFolders(run);
-    return { ...result, out, manifest: manifestPath, seconds: (performance.now() - started) / 1000 };
+    const result = setup.kind === "wds" ? await generateTars(run) : await generateFolders(run);
+    return { ...result, out: setup.out, manifest: setup.manifestPath, seconds: (performance.now() - started) / 1000 };
   } finally {
     await pool.close();
     release();
@@ -135,165 +127,165 @@ export async function generate(recipe: Recipe, options: GenerateOptions): Promis
 }
 
 /** Returns a test for the top-level names of the output folder. */
-function ownedNamePattern(kind: "folder" | "wds", layout: Layout, prefix: string): (name: string) => boolean {
+function ownedNamePattern({ kind, layout, prefix }: RunSetup): (name: string) => boolean {
   if (kind === "wds") {
-    const escaped = prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-    const tar = new RegExp(`^${escaped}-\\d{6,}\\.tar$`);
+    const tar = new RegExp(`^${escapeRegExp(prefix)}-\\d{6,}\\.tar$`);
     return (name) => tar.test(name);
   }
   const category = new RegExp(`^\\d{${layout.categoryDigits}}$`);
   return (name) => category.test(name);
 }
 
-type Result = Pick<GenerateSummary, "images" | "written" | "bytes">;
+function emptyManifest(recipe: Recipe, setup: RunSetup, previous: Manifest | null): Manifest {
+  return {
+    fdsl: VERSION,
+    recipe,
+    layout: setup.layout,
+    groupSize: { [recipe.family]: setup.space.groupSize },
+    output: { kind: "folder" },
+    shard: setup.shard,
+    complete: false,
+    categories: previous?.categories ?? [],
+    checksums: {},
+  };
+}
 
 async function generateFolders(run: Run): Promise<Result> {
-  const { recipe, out, layout, space, shard } = run;
+  const { out, layout, space, shard } = run;
   const [first, last] = folderUnits(space, shard);
-  const owned = range(first, last);
   const ownsImage = (name: string): boolean => {
     const match = /^(\d+)_(\d+)\./.exec(name);
     if (match === null) return false;
     const unit = Number(match[1]) * space.groups + Math.floor(Number(match[2]) / space.groupSize);
     return unit >= first && unit < last;
   };
-  removeTempFiles(out, ownsImage, 1);
+  const needed = categoriesOf(space, range(first, last));
+  const samples = needed.slice(0, SAMPLE_CATEGORIES);
 
-  const needed = categoriesOf(space, owned);
-  const manifest = await startManifest(run, needed.slice(0, SAMPLE_CATEGORIES), needed, () => ({ kind: "folder" }));
+  await searchCategories(run, samples);
   const present = listPresent(out, layout, needed);
   const { tasks, skipped } = planFolderTasks(run, first, last, present);
   const images = tasks.reduce((n, t) => n + taskImages(space, t), 0);
-  if (run.options.checkSpace !== false) {
-    const perImage = await meanImageSize(run, needed.slice(0, SAMPLE_CATEGORIES));
-    checkFreeSpace(out, (block) => images * onDisk(perImage, block) * 1.05);
+  if (run.options.checkSpace !== false && images > 0) {
+    const perImage = await meanImageSize(run, samples);
+    checkFreeSpace(existingAncestor(out), (block) => images * onDisk(perImage, block) * 1.05);
   }
 
-  const { written, bytes } = await renderTasks(run, manifest, tasks, images);
+  run.manifest.output = { kind: "folder" };
+  startOutput(run, needed);
+  if (existsSync(out)) removeTempFiles(out, ownsImage, 1);
+  await searchCategories(run, needed);
+
+  const { written, bytes } = await renderTasks(run, tasks, images);
   for (const [category, instance] of skipped) {
     const name = categoryName(layout, category);
     const known = run.previous?.checksums?.[name]?.[instance];
-    manifest.checksums[name][instance] = known || sha256File(join(out, name, imageName(layout, category, instance)));
+    run.manifest.checksums[name][instance] = known || sha256File(join(out, name, imageName(layout, category, instance)));
   }
   removeTempFiles(out, ownsImage, 1);
-  finishManifest(run, manifest);
+  finishManifest(run);
   return { images: ownedImages(space, first, last), written, bytes };
 }
 
-async function generateTars(run: Run, prefix: string): Promise<Result> {
-  const { recipe, out, space, shard, options } = run;
+async function generateTars(run: Run): Promise<Result> {
+  const { recipe, out, space, shard, prefix } = run;
   const samples = Array.from({ length: Math.min(SAMPLE_CATEGORIES, recipe.classes) }, (_, c) => c);
-  let groupsPerTar = 0;
-  const order = shuffledUnits(recipe, space);
-  let ownedTars: [number, number] = [0, 0];
-  const manifest = await startManifest(run, samples, undefined, async () => {
-    groupsPerTar = run.previous?.output.kind === "wds"
-      ? run.previous.output.groupsPerTar
-      : await chooseGroupsPerTar(run, samples);
-    const plan = tarPlan(space, groupsPerTar);
-    ownedTars = shardRange(plan.tars, shard);
-    return { kind: "wds", prefix, groupsPerTar, tars: plan.tars };
-  }, () => {
-    const plan = tarPlan(space, groupsPerTar);
-    const units: number[] = [];
-    for (const t of range(ownedTars[0], ownedTars[1])) units.push(...tarUnits(order, plan, t));
-    return categoriesOf(space, units);
-  });
+  await searchCategories(run, samples);
+
+  const groupsPerTar = await chooseGroupsPerTar(run, samples);
   const plan = tarPlan(space, groupsPerTar);
+  const order = shuffledUnits(recipe, space);
+  const [firstTar, lastTar] = shardRange(plan.tars, shard);
+  const unitsOf = (t: number) => [...tarUnits(order, plan, t)];
   const tarName = (t: number) => `${prefix}-${String(t).padStart(6, "0")}.tar`;
   const ownsTar = (name: string) => {
     const match = /-(\d+)\.tar$/.exec(name);
-    return match !== null && Number(match[1]) >= ownedTars[0] && Number(match[1]) < ownedTars[1];
+    return match !== null && Number(match[1]) >= firstTar && Number(match[1]) < lastTar;
   };
-  removeTempFiles(out, ownsTar, 0);
 
   const tasks: TarTask[] = [];
   const skipped: number[] = [];
-  for (const t of range(ownedTars[0], ownedTars[1])) {
+  const neededUnits: number[] = [];
+  for (const t of range(firstTar, lastTar)) {
+    neededUnits.push(...unitsOf(t));
     if (existsSync(join(out, tarName(t)))) skipped.push(t);
-    else tasks.push({ type: "tar", id: t, path: join(out, tarName(t)), units: [...tarUnits(order, plan, t)], groups: space.groups });
+    else tasks.push({ type: "tar", id: t, path: join(out, tarName(t)), units: unitsOf(t), groups: space.groups });
   }
-  const images = tasks.reduce((n, t) => n + t.units.reduce((m, u) => m + unitSize(space, u), 0), 0);
-  if (options.checkSpace !== false) {
+  const imagesOf = (units: number[]) => units.reduce((m, u) => m + unitSize(space, u), 0);
+  const images = tasks.reduce((n, t) => n + imagesOf(t.units), 0);
+  if (run.options.checkSpace !== false && images > 0) {
     const perImage = await meanImageSize(run, samples);
     // Per sample: the image, the .cls and .json members, three headers.
     const perSample = perImage + 3 * 512 + 1024;
-    checkFreeSpace(out, () => images * perSample * 1.05);
+    checkFreeSpace(existingAncestor(out), () => images * perSample * 1.05);
   }
 
-  const { written, bytes } = await renderTasks(run, manifest, tasks, images);
-  for (const t of skipped) await checksumTar(run, manifest, join(out, tarName(t)));
+  run.manifest.output = { kind: "wds", prefix, groupsPerTar, tars: plan.tars };
+  const needed = categoriesOf(space, neededUnits);
+  startOutput(run, needed);
   removeTempFiles(out, ownsTar, 0);
-  finishManifest(run, manifest);
-  const ownedImages = [...range(ownedTars[0], ownedTars[1])].reduce(
-    (n, t) => n + [...tarUnits(order, plan, t)].reduce((m, u) => m + unitSize(space, u), 0),
-    0,
-  );
-  return { images: ownedImages, written, bytes };
+  await searchCategories(run, needed);
+
+  const { written, bytes } = await renderTasks(run, tasks, images);
+  for (const t of skipped) await checksumTar(run, join(out, tarName(t)));
+  removeTempFiles(out, ownsTar, 0);
+  finishManifest(run);
+  return { images: imagesOf(neededUnits), written, bytes };
 }
 
 /**
- * Finds (or reloads) the categories, decides the output plan and writes
- * the manifest with complete: false, so a killed run can be resumed.
- * `samples` are searched first, then `plan` runs, then the remaining
- * categories the shard needs (`needed`, or what `neededAfterPlan` returns).
+ * Writes the manifest (complete: false) and then creates the output
+ * folder, in that order, so shards that share the folder always find a
+ * manifest beside any data.
  */
-async function startManifest(
-  run: Run,
-  samples: number[],
-  needed: number[] | undefined,
-  plan: () => OutputPlan | Promise<OutputPlan>,
-  neededAfterPlan?: () => number[],
-): Promise<Manifest> {
-  const { recipe, layout, space, shard } = run;
-  const found = new Map<number, CategoryEntry>();
-  for (const entry of run.previous?.categories ?? []) found.set(entry.index, entry);
-
-  await searchCategories(run, samples.filter((c) => !found.has(c)), found);
-  const output = await plan();
-  const rest = (needed ?? neededAfterPlan!()).filter((c) => !found.has(c));
-  await searchCategories(run, rest, found);
-  const categories = [...found.values()].sort((a, b) => a.index - b.index);
-  run.pool.broadcast({
-    type: "categories",
-    categories: categories.map(({ index, family, params }) => ({ index, family, params })),
-  });
-
-  const checksums: Record<string, string[]> = {};
-  for (const c of needed ?? neededAfterPlan!()) {
-    checksums[categoryName(layout, c)] = new Array(recipe.instances).fill("");
+function startOutput(run: Run, needed: number[]): void {
+  for (const c of needed) {
+    run.manifest.checksums[categoryName(run.layout, c)] = new Array(run.recipe.instances).fill("");
   }
-  const manifest: Manifest = {
-    fdsl: VERSION,
-    recipe,
-    layout,
-    groupSize: { [recipe.family]: space.groupSize },
-    output,
-    shard,
-    complete: false,
-    categories,
-    checksums,
-  };
-  writeManifest(run.manifestPath, manifest);
-  return manifest;
+  mkdirSync(dirname(run.manifestPath), { recursive: true });
+  writeManifestChecked(run);
+  mkdirSync(run.out, { recursive: true });
 }
 
-async function searchCategories(run: Run, wanted: number[], found: Map<number, CategoryEntry>): Promise<void> {
-  if (wanted.length === 0) return;
-  const { recipe, layout, options } = run;
-  const tasks: SearchTask[] = wanted.map((category) => ({ type: "search", id: category, category }));
-  const total = run.searched + wanted.length;
+/**
+ * Searches the categories of `wanted` that are not found yet, sends
+ * their parameters to every worker and keeps them in the manifest, which
+ * is written every CHECKPOINT_SECONDS once the output has started, so a
+ * killed search resumes where it stopped.
+ */
+async function searchCategories(run: Run, wanted: number[]): Promise<void> {
+  const known = new Map(run.manifest.categories.map((entry) => [entry.index, entry]));
+  const missing = wanted.filter((c) => !known.has(c));
+  const { recipe, layout, options, manifest } = run;
+  const tasks: SearchTask[] = missing.map((category) => ({ type: "search", id: category, category }));
+  const total = run.searched + missing.length;
+  let checkpoint = performance.now();
   await run.pool.run(tasks, (reply) => {
     if (reply.type !== "category") return;
-    found.set(reply.category, {
+    const entry: CategoryEntry = {
       index: reply.category,
       name: categoryName(layout, reply.category),
       family: recipe.family,
       params: reply.params,
-    });
+    };
+    known.set(entry.index, entry);
     run.searched++;
     options.onProgress?.({ phase: "search", done: run.searched, total, bytes: 0 });
+    if (Object.keys(manifest.checksums).length > 0 && performance.now() - checkpoint > CHECKPOINT_SECONDS * 1000) {
+      manifest.categories = sortedCategories(known);
+      writeManifestChecked(run);
+      checkpoint = performance.now();
+    }
   });
+  manifest.categories = sortedCategories(known);
+  run.pool.broadcast({
+    type: "categories",
+    categories: wanted.map((c) => known.get(c)!).map(({ index, family, params }) => ({ index, family, params })),
+  });
+}
+
+function sortedCategories(known: Map<number, CategoryEntry>): CategoryEntry[] {
+  return [...known.values()].sort((a, b) => a.index - b.index);
 }
 
 /** Mean encoded size of the first render group of `categories`. */
@@ -305,15 +297,12 @@ async function meanImageSize(run: Run, categories: number[]): Promise<number> {
   return sizes.reduce((a, b) => a + b, 0) / Math.max(1, sizes.length);
 }
 
-/** Units per tar so that a tar holds about TAR_BYTES of images, or the requested count. */
+/** Render groups per tar, so a tar holds about TAR_BYTES of images or the requested count. */
 async function chooseGroupsPerTar(run: Run, samples: number[]): Promise<number> {
+  const previous = run.previous?.output;
+  if (previous?.kind === "wds" && previous.groupsPerTar > 0) return previous.groupsPerTar;
   const { imagesPerTar } = run.options;
-  if (imagesPerTar !== undefined) {
-    if (!Number.isInteger(imagesPerTar) || imagesPerTar < 1) {
-      throw new UsageError(`invalid images per tar ${imagesPerTar}; expected an integer >= 1`);
-    }
-    return Math.max(1, Math.round(imagesPerTar / run.space.groupSize));
-  }
+  if (imagesPerTar !== undefined) return Math.max(1, Math.round(imagesPerTar / run.space.groupSize));
   const perImage = await meanImageSize(run, samples);
   return Math.max(1, Math.round(TAR_BYTES / perImage / run.space.groupSize));
 }
@@ -381,19 +370,14 @@ function ownedImages(space: UnitSpace, first: number, last: number): number {
   return images;
 }
 
-async function renderTasks(
-  run: Run,
-  manifest: Manifest,
-  tasks: Task[],
-  total: number,
-): Promise<{ written: number; bytes: number }> {
-  const { options, layout } = run;
+async function renderTasks(run: Run, tasks: Task[], total: number): Promise<{ written: number; bytes: number }> {
+  const { options } = run;
   let written = 0;
   let bytes = 0;
   options.onProgress?.({ phase: "render", done: 0, total, bytes: 0 });
   await run.pool.run(tasks, (reply: Reply) => {
     if (reply.type !== "rendered") return;
-    recordChecksums(manifest, layout, reply.checksums);
+    recordChecksums(run, reply.checksums);
     written += reply.images;
     bytes += reply.bytes;
     options.onProgress?.({ phase: "render", done: written, total, bytes });
@@ -401,17 +385,23 @@ async function renderTasks(
   return { written, bytes };
 }
 
-function recordChecksums(manifest: Manifest, layout: Layout, checksums: Checksum[]): void {
+function recordChecksums(run: Run, checksums: Checksum[]): void {
   for (const [category, instance, digest] of checksums) {
-    manifest.checksums[categoryName(layout, category)][instance] = digest;
+    run.manifest.checksums[categoryName(run.layout, category)][instance] = digest;
   }
 }
 
 /** Records the checksums of a tar written by an earlier run. */
-async function checksumTar(run: Run, manifest: Manifest, path: string): Promise<void> {
-  for (const { category, instance, digest } of await readTarImages(path, run.layout)) {
+async function checksumTar(run: Run, path: string): Promise<void> {
+  let images;
+  try {
+    images = await readTarImages(path, run.layout);
+  } catch (error) {
+    throw new FdslError(`tar file ${path} is damaged (${(error as Error).message}); delete it and rerun`);
+  }
+  for (const { category, instance, digest } of images) {
     const name = categoryName(run.layout, category);
-    manifest.checksums[name][instance] = run.previous?.checksums?.[name]?.[instance] || digest;
+    run.manifest.checksums[name][instance] = run.previous?.checksums?.[name]?.[instance] || digest;
   }
 }
 
@@ -419,7 +409,18 @@ function sha256File(path: string): string {
   return createHash("sha256").update(readFileSync(path)).digest("hex");
 }
 
-function finishManifest(run: Run, manifest: Manifest): void {
-  manifest.complete = true;
-  writeManifest(run.manifestPath, manifest);
+function finishManifest(run: Run): void {
+  run.manifest.complete = true;
+  writeManifestChecked(run);
+}
+
+/** Writes the manifest, turning a full disk into advice to rerun. */
+function writeManifestChecked(run: Run): void {
+  try {
+    writeManifest(run.manifestPath, run.manifest);
+  } catch (error) {
+    const err = error as NodeJS.ErrnoException;
+    const hint = err.code === "ENOSPC" ? "; free some space and rerun the same command: finished images are kept" : "";
+    throw new FdslError(`cannot write manifest ${run.manifestPath}: ${err.message}${hint}`);
+  }
 }
