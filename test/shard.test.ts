@@ -24,22 +24,33 @@ describe("resolveShard", () => {
     expect(resolveShard({ shardCount: 8 }, { JOB_COMPLETION_INDEX: "5" })).toEqual({ index: 5, count: 8 });
   });
 
-  it("lets flags override the environment", () => {
+  it("lets an index flag override the environment", () => {
     const env = { SLURM_ARRAY_TASK_ID: "1", SLURM_ARRAY_TASK_COUNT: "4" };
     expect(resolveShard({ shardIndex: 0 }, env)).toEqual({ index: 0, count: 4 });
+  });
+
+  it("lets both flags replace the environment", () => {
+    const env = { SLURM_ARRAY_TASK_ID: "1", SLURM_ARRAY_TASK_COUNT: "3", JOB_COMPLETION_INDEX: "2" };
+    expect(resolveShard({ shardIndex: 0, shardCount: 1 }, env)).toEqual({ index: 0, count: 1 });
+  });
+
+  it("reads a stepped Slurm array", () => {
+    const env = { SLURM_ARRAY_TASK_ID: "4", SLURM_ARRAY_TASK_MIN: "0", SLURM_ARRAY_TASK_STEP: "2", SLURM_ARRAY_TASK_COUNT: "3" };
+    expect(resolveShard({}, env)).toEqual({ index: 2, count: 3 });
   });
 
   const rejected: [string, Parameters<typeof resolveShard>[0], NodeJS.ProcessEnv, RegExp][] = [
     ["an index without a count", { shardIndex: 1 }, {}, /without a shard count/],
     ["a count without an index", { shardCount: 3 }, {}, /without a shard index/],
-    ["an index at the count", { shardIndex: 3, shardCount: 3 }, {}, /invalid shard index 3; expected an integer in 0\.\.2/],
+    ["an index at the count", { shardIndex: 3, shardCount: 3 }, {}, /invalid shard index 3 \(from --shard-index\); expected an integer in 0\.\.2/],
     ["a zero count", { shardIndex: 0, shardCount: 0 }, {}, /invalid shard count 0/],
     ["a Kubernetes index without a count", {}, { JOB_COMPLETION_INDEX: "2" }, /without a shard count/],
     ["a Kubernetes index beyond the count", { shardCount: 2 }, { JOB_COMPLETION_INDEX: "2" }, /invalid shard index 2/],
-    ["a Slurm id below its minimum", {}, { SLURM_ARRAY_TASK_ID: "0", SLURM_ARRAY_TASK_MIN: "1", SLURM_ARRAY_TASK_COUNT: "2" }, /invalid shard index -1/],
+    ["a Slurm id below its minimum", {}, { SLURM_ARRAY_TASK_ID: "0", SLURM_ARRAY_TASK_MIN: "1", SLURM_ARRAY_TASK_COUNT: "2" }, /invalid shard index -1 \(from SLURM_ARRAY_TASK_ID/],
+    ["a Slurm id off its step", {}, { SLURM_ARRAY_TASK_ID: "3", SLURM_ARRAY_TASK_STEP: "2", SLURM_ARRAY_TASK_COUNT: "4" }, /not SLURM_ARRAY_TASK_MIN=0 plus a multiple of SLURM_ARRAY_TASK_STEP=2/],
     ["a non-numeric Slurm id", {}, { SLURM_ARRAY_TASK_ID: "x", SLURM_ARRAY_TASK_COUNT: "2" }, /invalid SLURM_ARRAY_TASK_ID="x"/],
     ["a flag count against Slurm's", { shardCount: 3 }, { SLURM_ARRAY_TASK_ID: "0", SLURM_ARRAY_TASK_COUNT: "4" }, /conflicts with SLURM_ARRAY_TASK_COUNT=4/],
-    ["both Slurm and Kubernetes", {}, { SLURM_ARRAY_TASK_ID: "0", JOB_COMPLETION_INDEX: "0" }, /both SLURM_ARRAY_TASK_ID and JOB_COMPLETION_INDEX/],
+    ["both Slurm and Kubernetes", {}, { SLURM_ARRAY_TASK_ID: "0", JOB_COMPLETION_INDEX: "0" }, /both SLURM_ARRAY_TASK_ID and JOB_COMPLETION_INDEX are set; unset one, or pass both --shard-index and --shard-count/],
   ];
 
   it.each(rejected)("rejects %s", (_, flags, env, message) => {

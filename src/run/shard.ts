@@ -30,6 +30,10 @@ export interface ShardFlags {
  * Throws a UsageError for missing, out-of-range or conflicting values.
  */
 export function resolveShard(flags: ShardFlags, env: NodeJS.ProcessEnv = process.env): Shard {
+  // Both flags given: they decide alone, whatever the scheduler set.
+  if (flags.shardIndex !== undefined && flags.shardCount !== undefined) {
+    return checkShard(flags.shardIndex, flags.shardCount, "--shard-index");
+  }
   const fromEnv = shardFromEnv(env, flags.shardCount);
   const index = flags.shardIndex ?? fromEnv?.index;
   const count = flags.shardCount ?? fromEnv?.count;
@@ -43,16 +47,23 @@ export function resolveShard(flags: ShardFlags, env: NodeJS.ProcessEnv = process
         `or run inside a Slurm job array or a Kubernetes indexed Job`,
     );
   }
+  if (fromEnv && flags.shardCount !== undefined && fromEnv.count !== flags.shardCount && fromEnv.source === "slurm") {
+    throw new UsageError(
+      `--shard-count ${flags.shardCount} conflicts with SLURM_ARRAY_TASK_COUNT=${fromEnv.count}; ` +
+        `drop the flag, pass --shard-index too, or resize the job array`,
+    );
+  }
+  const indexSource = flags.shardIndex !== undefined ? "--shard-index" : fromEnv!.variable;
+  return checkShard(index, count, indexSource);
+}
+
+function checkShard(index: number, count: number, indexSource: string): Shard {
   if (!Number.isInteger(count) || count < 1) {
     throw new UsageError(`invalid shard count ${count}; expected an integer >= 1`);
   }
   if (!Number.isInteger(index) || index < 0 || index >= count) {
-    throw new UsageError(`invalid shard index ${index}; expected an integer in 0..${count - 1}`);
-  }
-  if (fromEnv && flags.shardCount !== undefined && fromEnv.count !== flags.shardCount && fromEnv.source === "slurm") {
     throw new UsageError(
-      `--shard-count ${flags.shardCount} conflicts with SLURM_ARRAY_TASK_COUNT=${fromEnv.count}; ` +
-        `drop the flag or resize the job array`,
+      `invalid shard index ${index} (from ${indexSource}); expected an integer in 0..${count - 1}`,
     );
   }
   return { index, count };
@@ -62,6 +73,8 @@ interface EnvShard {
   index: number;
   count: number | undefined;
   source: "slurm" | "kubernetes";
+  /** How the index was derived, for messages. */
+  variable: string;
 }
 
 function shardFromEnv(env: NodeJS.ProcessEnv, flagCount: number | undefined): EnvShard | undefined {
@@ -69,17 +82,29 @@ function shardFromEnv(env: NodeJS.ProcessEnv, flagCount: number | undefined): En
   const k8sIndex = env.JOB_COMPLETION_INDEX;
   if (slurmId !== undefined && k8sIndex !== undefined) {
     throw new UsageError(
-      "both SLURM_ARRAY_TASK_ID and JOB_COMPLETION_INDEX are set; unset one, or pass --shard-index",
+      "both SLURM_ARRAY_TASK_ID and JOB_COMPLETION_INDEX are set; unset one, " +
+        "or pass both --shard-index and --shard-count",
     );
   }
   if (slurmId !== undefined) {
     const id = envInteger(env, "SLURM_ARRAY_TASK_ID");
     const min = env.SLURM_ARRAY_TASK_MIN === undefined ? 0 : envInteger(env, "SLURM_ARRAY_TASK_MIN");
+    const step = env.SLURM_ARRAY_TASK_STEP === undefined ? 1 : envInteger(env, "SLURM_ARRAY_TASK_STEP");
     const count = env.SLURM_ARRAY_TASK_COUNT === undefined ? undefined : envInteger(env, "SLURM_ARRAY_TASK_COUNT");
-    return { index: id! - min!, count, source: "slurm" };
+    // A stepped array (--array=0-6:2) numbers its tasks min, min + step, ...
+    const offset = id - min;
+    if (step < 1 || offset % step !== 0) {
+      throw new UsageError(
+        `SLURM_ARRAY_TASK_ID=${id} is not SLURM_ARRAY_TASK_MIN=${min} plus a multiple of ` +
+          `SLURM_ARRAY_TASK_STEP=${step}; pass --shard-index and --shard-count instead`,
+      );
+    }
+    const variable = "SLURM_ARRAY_TASK_ID, SLURM_ARRAY_TASK_MIN and SLURM_ARRAY_TASK_STEP";
+    return { index: offset / step, count, source: "slurm", variable };
   }
   if (k8sIndex !== undefined) {
-    return { index: envInteger(env, "JOB_COMPLETION_INDEX")!, count: flagCount, source: "kubernetes" };
+    const index = envInteger(env, "JOB_COMPLETION_INDEX");
+    return { index, count: flagCount, source: "kubernetes", variable: "JOB_COMPLETION_INDEX" };
   }
   return undefined;
 }
