@@ -3,6 +3,8 @@ import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSyn
 import { join } from "node:path";
 import { PNG } from "pngjs";
 import { afterAll, describe, expect, it } from "vitest";
+import { readTar, type TarMember } from "../src/dataset/tar-read.js";
+import { TarWriter } from "../src/dataset/tar.js";
 import { CLI, hashTree, runCli, tempDir } from "./helpers.js";
 
 const RECIPE = { classes: 3, instances: 8, size: 16, points: 1000, seed: 4, options: { searchSize: 64, searchPoints: 5000 } };
@@ -84,6 +86,46 @@ describe("fdsl verify on WebDataset output", () => {
     expect(verify(out).stderr).toMatch(/extra: notes\.txt/);
   });
 
+  /** Rewrites a tar with `change` applied to its member list. */
+  async function rewriteTar(path: string, change: (members: TarMember[]) => TarMember[]): Promise<void> {
+    const members = change(await readTar(path));
+    rmSync(path);
+    const tar = new TarWriter(path);
+    for (const { name, data } of members) tar.add(name, data);
+    tar.finish();
+  }
+
+  it("reports a removed .cls member", async () => {
+    const out = make(wds);
+    await rewriteTar(join(out, "data-000000.tar"), (m) => m.filter((x) => !x.name.endsWith(".cls")));
+    const result = verify(out);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/missing: \d+_\d+\.cls/);
+  });
+
+  it("reports a changed .json member", async () => {
+    const out = make(wds);
+    await rewriteTar(join(out, "data-000001.tar"), (m) =>
+      m.map((x) => (x.name.endsWith(".json") ? { ...x, data: Buffer.from("{}") } : x)),
+    );
+    expect(verify(out).stderr).toMatch(/corrupt: data-000001\.tar\/\d+_\d+\.json/);
+  });
+
+  it("reports an image stored twice", async () => {
+    const out = make(wds);
+    await rewriteTar(join(out, "data-000000.tar"), (m) => [...m, m[0]]);
+    expect(verify(out).stderr).toMatch(/extra: data-000000\.tar\/\d+_\d+\.png/);
+  });
+
+  it("reports a truncated tar without crashing", () => {
+    const out = make(wds);
+    const path = join(out, "data-000000.tar");
+    writeFileSync(path, readFileSync(path).subarray(0, 700));
+    const result = verify(out);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/corrupt: data-000000\.tar \(unreadable: /);
+  });
+
   it("reports a corrupted sample inside a tar", () => {
     const out = make(wds);
     const path = join(out, "data-000000.tar");
@@ -95,6 +137,21 @@ describe("fdsl verify on WebDataset output", () => {
     const result = verify(out);
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/corrupt: data-000000\.tar\/\d+_\d+\.png/);
+  });
+});
+
+describe("fdsl verify with a shard manifest", () => {
+  it.each([[[] as string[]], [["--format", "wds", "--images-per-tar", "8"]]])("ignores other shards in a shared folder (%j)", (extra) => {
+    const root = tempDir("shared");
+    writeFileSync(join(root, "recipe.json"), JSON.stringify(RECIPE));
+    const out = join(root, "data");
+    for (const index of ["0", "1", "2"]) {
+      const args = ["generate", "--recipe", join(root, "recipe.json"), "--out", out, "-q", "--shard-index", index, "--shard-count", "3", ...extra];
+      expect(runCli(args).status).toBe(0);
+    }
+    const result = runCli(["verify", out, "--manifest", `${out}.shard-0001-of-0003.manifest.json`, "-q"]);
+    expect(result.stderr).toBe("");
+    expect(result.status).toBe(0);
   });
 });
 

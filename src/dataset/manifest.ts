@@ -69,7 +69,7 @@ export function writeManifest(path: string, manifest: Manifest): void {
 export function readManifest(path: string): Manifest {
   const value = readJsonFile(path, "manifest") as Partial<Manifest>;
   if (typeof value !== "object" || value === null || !Array.isArray(value.categories)) {
-    throw new FdslError(`invalid manifest ${path}: no categories list; delete it and rerun`);
+    throw new FdslError(`${path} is not an fdsl manifest: it has no categories list`);
   }
   return value as Manifest;
 }

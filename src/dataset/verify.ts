@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { shardRange } from "../run/shard.js";
-import { imageName, type Layout } from "./layout.js";
+import { imageName } from "./layout.js";
 import type { Manifest } from "./manifest.js";
 import { readTar } from "./tar-read.js";
 
@@ -34,7 +34,7 @@ export async function verifyDataset(
 ): Promise<VerifyReport> {
   const expected = expectedImages(manifest);
   if (manifest.output.kind === "wds") return verifyTars(dir, manifest, expected, onProgress);
-  return verifyFolders(dir, manifest.layout, expected, onProgress);
+  return verifyFolders(dir, manifest, expected, onProgress);
 }
 
 /** Maps each image name the manifest lists to its checksum. */
@@ -55,17 +55,28 @@ function sha256(data: Uint8Array): string {
 
 async function verifyFolders(
   dir: string,
-  layout: Layout,
+  manifest: Manifest,
   expected: Map<string, string>,
   onProgress?: (checked: number, total: number) => void,
 ): Promise<VerifyReport> {
+  const { layout, recipe } = manifest;
   const report: VerifyReport = { verified: 0, missing: [], extra: [], corrupt: [] };
+  // Shards of one run share the folder: a shard's manifest leaves the
+  // other shards' images (valid names of this recipe) alone.
+  const sharded = manifest.shard.count > 1;
+  const imagePattern = new RegExp(`^(\\d{${layout.categoryDigits}})_(\\d{${layout.instanceDigits}})\\.${layout.extension}$`);
+  const belongsToOtherShard = (name: string): boolean => {
+    const match = imagePattern.exec(name);
+    return sharded && match !== null && Number(match[1]) < recipe.classes && Number(match[2]) < recipe.instances;
+  };
+  const isCategory = (name: string) =>
+    name.length === layout.categoryDigits && /^\d+$/.test(name) && Number(name) < recipe.classes;
   const folders = new Set([...expected.keys()].map((name) => name.slice(0, layout.categoryDigits)));
   const seen = new Set<string>();
   let checked = 0;
   for (const folder of readdirSync(dir).sort()) {
     const path = join(dir, folder);
-    if (!folders.has(folder) || !statSync(path).isDirectory()) {
+    if (!statSync(path).isDirectory() || !(folders.has(folder) || (sharded && isCategory(folder)))) {
       report.extra.push(folder);
       continue;
     }
@@ -73,11 +84,12 @@ async function verifyFolders(
       const digest = expected.get(name);
       const relative = join(folder, name);
       if (digest === undefined || !name.startsWith(`${folder}_`)) {
-        report.extra.push(relative);
+        if (!belongsToOtherShard(name)) report.extra.push(relative);
         continue;
       }
       seen.add(name);
-      if (sha256(readFileSync(join(path, name))) === digest) report.verified++;
+      const file = join(path, name);
+      if (statSync(file).isFile() && sha256(readFileSync(file)) === digest) report.verified++;
       else report.corrupt.push(relative);
       onProgress?.(++checked, expected.size);
     }
@@ -97,58 +109,79 @@ async function verifyTars(
   const report: VerifyReport = { verified: 0, missing: [], extra: [], corrupt: [] };
   if (manifest.output.kind !== "wds") return report;
   const { prefix, tars } = manifest.output;
+  const tarName = (t: number) => `${prefix}-${String(t).padStart(6, "0")}.tar`;
   const [first, last] = shardRange(tars, manifest.shard);
-  const tarNames = new Set<string>();
-  for (let t = first; t < last; t++) tarNames.add(`${prefix}-${String(t).padStart(6, "0")}.tar`);
+  const allTars = new Set(Array.from({ length: tars }, (_, t) => tarName(t)));
+  const owned = Array.from({ length: last - first }, (_, k) => tarName(first + k));
 
-  for (const name of readdirSync(dir).sort()) if (!tarNames.has(name)) report.extra.push(name);
+  // Tars of other shards of this run may share the folder.
+  for (const name of readdirSync(dir).sort()) if (!allTars.has(name)) report.extra.push(name);
+  const sidecars = expectedSidecars(manifest);
   const seen = new Set<string>();
   let checked = 0;
-  for (const tarName of tarNames) {
-    const path = join(dir, tarName);
+  let unreadable = false;
+  for (const name of owned) {
+    const path = join(dir, name);
     if (!existsSync(path)) {
-      report.missing.push(tarName);
+      report.missing.push(name);
       continue;
     }
-    for (const { name, data } of await readTar(path)) {
-      const member = `${tarName}/${name}`;
-      if (name.endsWith(".cls") || name.endsWith(".json")) {
-        checkSidecar(name, data, expected, report, member);
-        continue;
-      }
-      const digest = expected.get(name);
-      if (digest === undefined) {
-        report.extra.push(member);
-        continue;
-      }
-      seen.add(name);
-      if (sha256(data) === digest) report.verified++;
-      else report.corrupt.push(member);
-      onProgress?.(++checked, expected.size);
+    let members;
+    try {
+      members = await readTar(path);
+    } catch (error) {
+      report.corrupt.push(`${name} (unreadable: ${(error as Error).message})`);
+      unreadable = true;
+      continue;
+    }
+    for (const member of members) {
+      checkMember(`${name}/${member.name}`, member.name, member.data, { expected, sidecars, seen, report });
+      if (expected.has(member.name)) onProgress?.(++checked, expected.size);
     }
   }
-  // Images of a missing tar are reported once, as the tar.
-  if (report.missing.length === 0) {
-    for (const name of expected.keys()) if (!seen.has(name)) report.missing.push(name);
+  // Samples of a missing or unreadable tar are reported once, as the tar.
+  if (report.missing.length === 0 && !unreadable) {
+    for (const name of [...expected.keys(), ...sidecars.keys()]) if (!seen.has(name)) report.missing.push(name);
   }
   return report;
 }
 
-/** A `.cls` member must name the category of its key; both must belong to a listed image. */
-function checkSidecar(
-  name: string,
-  data: Buffer,
-  expected: Map<string, string>,
-  report: VerifyReport,
-  member: string,
-): void {
-  const key = name.replace(/\.(cls|json)$/, "");
-  const image = [...[".png", ".jpg"]].map((ext) => key + ext).find((n) => expected.has(n));
-  if (image === undefined) {
-    report.extra.push(member);
+/** The `.cls` and `.json` members each image's sample must have, by member name. */
+function expectedSidecars(manifest: Manifest): Map<string, string> {
+  const sidecars = new Map<string, string>();
+  for (const entry of manifest.categories) {
+    const json = JSON.stringify({ category: entry.index, family: entry.family, params: entry.params });
+    (manifest.checksums[entry.name] ?? []).forEach((digest, instance) => {
+      if (digest === "") return;
+      const key = imageName(manifest.layout, entry.index, instance).replace(/\.[^.]+$/, "");
+      sidecars.set(`${key}.cls`, String(entry.index));
+      sidecars.set(`${key}.json`, json);
+    });
+  }
+  return sidecars;
+}
+
+interface MemberContext {
+  expected: Map<string, string>;
+  sidecars: Map<string, string>;
+  seen: Set<string>;
+  report: VerifyReport;
+}
+
+/** Checks one tar member: a listed image or sidecar, seen once, with the right bytes. */
+function checkMember(where: string, name: string, data: Buffer, context: MemberContext): void {
+  const { expected, sidecars, seen, report } = context;
+  const digest = expected.get(name);
+  const sidecar = sidecars.get(name);
+  if ((digest === undefined && sidecar === undefined) || seen.has(name)) {
+    report.extra.push(where);
     return;
   }
-  if (name.endsWith(".cls") && Number(data.toString()) !== Number(key.split("_")[0])) {
-    report.corrupt.push(member);
+  seen.add(name);
+  if (digest !== undefined) {
+    if (sha256(data) === digest) report.verified++;
+    else report.corrupt.push(where);
+  } else if (data.toString() !== sidecar) {
+    report.corrupt.push(where);
   }
 }

@@ -49,7 +49,12 @@ export const DEFAULT_RECIPE: Recipe = resolveRecipe({}, "the default recipe");
  */
 export function resolveRecipe(input: unknown, source: string): Recipe {
   const recipe = parseOrThrow(recipeSchema, input, source, []);
-  const family = getFamily(recipe.family);
+  let family;
+  try {
+    family = getFamily(recipe.family);
+  } catch (error) {
+    throw new UsageError(`invalid ${source}: family: ${(error as Error).message}`);
+  }
   const options = parseOrThrow(family.options, recipe.options, source, ["options"]);
   return { ...recipe, options: options as Record<string, unknown> };
 }
@@ -70,6 +75,8 @@ export function parseOrThrow<T>(
     throw new UsageError(`invalid ${source}: unknown field ${fields}; check its spelling`);
   }
   const path = where.join(".") || "(top level)";
+  // zod's type message already says "received <type>"; give the value instead.
+  const message = issue.code === "invalid_type" ? `expected ${issue.expected}` : issue.message;
   const received = "input" in issue ? `; received ${describeValue(issue.input)}` : "";
-  throw new UsageError(`invalid ${source}: ${path}: ${issue.message}${received}`);
+  throw new UsageError(`invalid ${source}: ${path}: ${message}${received}`);
 }
