@@ -45,7 +45,7 @@ export interface Manifest {
 /** How images are stored: ImageFolder files, or WebDataset tar files. */
 export type OutputPlan =
   | { kind: "folder" }
-  | { kind: "wds"; prefix: string; groupsPerTar: number; tars: number };
+  | { kind: "wds"; prefix: string; unitsPerTar: number; tars: number };
 
 /**
  * The default manifest path: beside the output folder, never inside it;

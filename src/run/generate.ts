@@ -22,7 +22,9 @@ import {
   shuffledUnits,
   tarPlan,
   tarUnits,
+  groupSizes,
   unitInstances,
+  unitOf,
   type UnitSpace,
 } from "./plan.js";
 import { WorkerPool } from "./pool.js";
@@ -141,7 +143,7 @@ function emptyManifest(recipe: Recipe, setup: RunSetup, previous: Manifest | nul
     fdsl: VERSION,
     recipe,
     layout: setup.layout,
-    groupSize: { [recipe.family]: setup.space.groupSize },
+    groupSize: groupSizes(recipe),
     output: { kind: "folder" },
     shard: setup.shard,
     complete: false,
@@ -156,7 +158,7 @@ async function generateFolders(run: Run): Promise<Result> {
   const ownsImage = (name: string): boolean => {
     const match = /^(\d+)_(\d+)\./.exec(name);
     if (match === null) return false;
-    const unit = Number(match[1]) * space.groups + Math.floor(Number(match[2]) / space.groupSize);
+    const unit = unitOf(space, Number(match[1]), Number(match[2]));
     return unit >= first && unit < last;
   };
   const needed = categoriesOf(space, range(first, last));
@@ -165,7 +167,7 @@ async function generateFolders(run: Run): Promise<Result> {
   await searchCategories(run, samples);
   const present = listPresent(out, layout, needed);
   const { tasks, skipped } = planFolderTasks(run, first, last, present);
-  const images = tasks.reduce((n, t) => n + taskImages(space, t), 0);
+  const images = tasks.reduce((n, t) => n + taskImages(t), 0);
   if (run.options.checkSpace !== false && images > 0) {
     const perImage = await meanImageSize(run, samples);
     checkFreeSpace(existingAncestor(out), (block) => images * onDisk(perImage, block) * 1.05);
@@ -192,8 +194,8 @@ async function generateTars(run: Run): Promise<Result> {
   const samples = Array.from({ length: Math.min(SAMPLE_CATEGORIES, recipe.classes) }, (_, c) => c);
   await searchCategories(run, samples);
 
-  const groupsPerTar = await chooseGroupsPerTar(run, samples);
-  const plan = tarPlan(space, groupsPerTar);
+  const unitsPerTar = await chooseUnitsPerTar(run, samples);
+  const plan = tarPlan(space, unitsPerTar);
   const order = shuffledUnits(recipe, space);
   const [firstTar, lastTar] = shardRange(plan.tars, shard);
   const unitsOf = (t: number) => [...tarUnits(order, plan, t)];
@@ -209,7 +211,10 @@ async function generateTars(run: Run): Promise<Result> {
   for (const t of range(firstTar, lastTar)) {
     neededUnits.push(...unitsOf(t));
     if (existsSync(join(out, tarName(t)))) skipped.push(t);
-    else tasks.push({ type: "tar", id: t, path: join(out, tarName(t)), units: unitsOf(t), groups: space.groups });
+    else {
+      const { unitsPerCategory, unitSize } = space;
+      tasks.push({ type: "tar", id: t, path: join(out, tarName(t)), units: unitsOf(t), unitsPerCategory, unitSize });
+    }
   }
   const imagesOf = (units: number[]) => units.reduce((m, u) => m + unitSize(space, u), 0);
   const images = tasks.reduce((n, t) => n + imagesOf(t.units), 0);
@@ -220,7 +225,7 @@ async function generateTars(run: Run): Promise<Result> {
     checkFreeSpace(existingAncestor(out), () => images * perSample * 1.05);
   }
 
-  run.manifest.output = { kind: "wds", prefix, groupsPerTar, tars: plan.tars };
+  run.manifest.output = { kind: "wds", prefix, unitsPerTar, tars: plan.tars };
   const needed = categoriesOf(space, neededUnits);
   startOutput(run, needed);
   removeTempFiles(out, ownsTar, 0);
@@ -297,14 +302,14 @@ async function meanImageSize(run: Run, categories: number[]): Promise<number> {
   return sizes.reduce((a, b) => a + b, 0) / Math.max(1, sizes.length);
 }
 
-/** Render groups per tar, so a tar holds about TAR_BYTES of images or the requested count. */
-async function chooseGroupsPerTar(run: Run, samples: number[]): Promise<number> {
+/** Units per tar, so a tar holds about TAR_BYTES of images or the requested count. */
+async function chooseUnitsPerTar(run: Run, samples: number[]): Promise<number> {
   const previous = run.previous?.output;
-  if (previous?.kind === "wds" && previous.groupsPerTar > 0) return previous.groupsPerTar;
+  if (previous?.kind === "wds" && previous.unitsPerTar > 0) return previous.unitsPerTar;
   const { imagesPerTar } = run.options;
-  if (imagesPerTar !== undefined) return Math.max(1, Math.round(imagesPerTar / run.space.groupSize));
+  if (imagesPerTar !== undefined) return Math.max(1, Math.round(imagesPerTar / run.space.unitSize));
   const perImage = await meanImageSize(run, samples);
-  return Math.max(1, Math.round(TAR_BYTES / perImage / run.space.groupSize));
+  return Math.max(1, Math.round(TAR_BYTES / perImage / run.space.unitSize));
 }
 
 /** Lists the image files present in each needed category folder. */
@@ -329,13 +334,12 @@ function planFolderTasks(
   present: Map<number, Set<string>>,
 ): { tasks: RenderTask[]; skipped: [number, number][] } {
   const { layout, space } = run;
-  const groupsPerTask = Math.max(1, Math.floor(IMAGES_PER_TASK / space.groupSize));
   const tasks: RenderTask[] = [];
   const skipped: [number, number][] = [];
   let open: RenderTask | null = null;
 
   for (let u = first; u < last; u++) {
-    const { category, group, start, end } = unitInstances(space, u);
+    const { category, start, end } = unitInstances(space, u);
     const names = present.get(category)!;
     let complete = true;
     for (let i = start; i < end && complete; i++) complete = names.has(imageName(layout, category, i));
@@ -344,19 +348,19 @@ function planFolderTasks(
       open = null;
       continue;
     }
-    if (open && open.category === category && open.groupEnd === group && group - open.groupStart < groupsPerTask) {
-      open.groupEnd++;
+    // Extend the open task while it stays in one category and small.
+    if (open && open.category === category && open.end === start && end - open.start <= IMAGES_PER_TASK) {
+      open.end = end;
       continue;
     }
-    open = { type: "render", id: tasks.length, category, groupStart: group, groupEnd: group + 1 };
+    open = { type: "render", id: tasks.length, category, start, end };
     tasks.push(open);
   }
   return { tasks, skipped };
 }
 
-function taskImages(space: UnitSpace, task: RenderTask): number {
-  const end = Math.min(task.groupEnd * space.groupSize, space.instances);
-  return end - task.groupStart * space.groupSize;
+function taskImages(task: RenderTask): number {
+  return task.end - task.start;
 }
 
 function unitSize(space: UnitSpace, u: number): number {

@@ -8,9 +8,8 @@ import { basename, dirname, isAbsolute, join, relative, resolve } from "node:pat
 import { createLayout, isTempName, type Layout } from "../dataset/layout.js";
 import { defaultManifestPath, readManifest } from "../dataset/manifest.js";
 import { UsageError } from "../errors.js";
-import { getFamily } from "../families/registry.js";
 import type { Recipe } from "../recipe/schema.js";
-import { unitSpace, type UnitSpace } from "./plan.js";
+import { unitSizeOf, unitSpace, type UnitSpace } from "./plan.js";
 import { WHOLE, type Shard } from "./shard.js";
 
 export interface RunOptions {
@@ -66,7 +65,7 @@ export function setupRun(recipe: Recipe, options: RunOptions): RunSetup {
     throw new UsageError(`invalid images per tar ${options.imagesPerTar}; expected an integer >= 1`);
   }
 
-  const space = unitSpace(recipe, getFamily(recipe.family).groupSize);
+  const space = unitSpace(recipe, unitSizeOf(recipe));
   checkSize(recipe, shard);
   const layout = createLayout(recipe.classes, recipe.instances, recipe.format);
   return { out, manifestPath, shard, kind, prefix, workers, layout, space };

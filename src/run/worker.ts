@@ -68,6 +68,23 @@ interface Encoded {
   data: Buffer;
 }
 
+/**
+ * Renders and encodes instances [start, end) of `category`, one render
+ * group of its family at a time.
+ */
+async function renderInstances(category: number, start: number, end: number): Promise<Encoded[]> {
+  const entry = categories.get(category);
+  if (entry === undefined) throw new FdslError(`no parameters were sent for category ${category}`);
+  const { groupSize } = familyState(entry.family).family;
+  const images: Encoded[] = [];
+  for (let group = Math.floor(start / groupSize); group * groupSize < end; group++) {
+    for (const image of await renderGroup(category, group)) {
+      if (image.instance >= start && image.instance < end) images.push(image);
+    }
+  }
+  return images;
+}
+
 /** Renders group `group` of `category` and encodes its instances. */
 async function renderGroup(category: number, group: number): Promise<Encoded[]> {
   const entry = categories.get(category);
@@ -99,12 +116,10 @@ async function render(task: RenderTask): Promise<Reply> {
   mkdirSync(dir, { recursive: true });
   const checksums: Checksum[] = [];
   let bytes = 0;
-  for (let group = task.groupStart; group < task.groupEnd; group++) {
-    for (const { instance, data } of await renderGroup(task.category, group)) {
-      writeFileAtomic(join(dir, imageName(layout, task.category, instance)), data);
-      checksums.push([task.category, instance, sha256(data)]);
-      bytes += data.length;
-    }
+  for (const { instance, data } of await renderInstances(task.category, task.start, task.end)) {
+    writeFileAtomic(join(dir, imageName(layout, task.category, instance)), data);
+    checksums.push([task.category, instance, sha256(data)]);
+    bytes += data.length;
   }
   return { type: "rendered", id: task.id, images: checksums.length, bytes, checksums };
 }
@@ -120,9 +135,11 @@ async function writeTar(task: TarTask): Promise<Reply> {
   let bytes = 0;
   try {
     for (const unit of task.units) {
-      const category = Math.floor(unit / task.groups);
+      const category = Math.floor(unit / task.unitsPerCategory);
+      const start = (unit % task.unitsPerCategory) * task.unitSize;
+      const end = Math.min(start + task.unitSize, recipe.instances);
       const entry = categories.get(category)!;
-      for (const { instance, data } of await renderGroup(category, unit % task.groups)) {
+      for (const { instance, data } of await renderInstances(category, start, end)) {
         const key = imageName(layout, category, instance).replace(/\.[^.]+$/, "");
         tar.add(`${key}.${layout.extension}`, data);
         tar.add(`${key}.cls`, Buffer.from(String(category)));
