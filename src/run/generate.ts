@@ -8,6 +8,7 @@ import {
   type Manifest,
   type OutputPlan,
 } from "../dataset/manifest.js";
+import { ChecksumTable, digestAt } from "../dataset/checksums.js";
 import { categoryName, imageName, type Layout } from "../dataset/layout.js";
 import { readTarImages } from "../dataset/tar-read.js";
 import { FdslError } from "../errors.js";
@@ -97,6 +98,10 @@ interface Run extends RunSetup {
   manifest: Manifest;
   /** Categories searched so far, for progress across search passes. */
   searched: number;
+  /** Digests of this shard's images, written into the final manifest. */
+  checksums: ChecksumTable;
+  /** Whether the manifest has been written, so checkpoints may follow. */
+  started: boolean;
 }
 
 type Result = Pick<GenerateSummary, "images" | "written" | "bytes">;
@@ -118,7 +123,8 @@ export async function generate(recipe: Recipe, options: GenerateOptions): Promis
 
   const pool = new WorkerPool(setup.workers, { recipe, out: setup.out, layout: setup.layout });
   const manifest = emptyManifest(recipe, setup, previous);
-  const run: Run = { ...setup, recipe, options, pool, previous, manifest, searched: 0 };
+  const checksums = new ChecksumTable(recipe.instances);
+  const run: Run = { ...setup, recipe, options, pool, previous, manifest, searched: 0, checksums, started: false };
   try {
     const result = setup.kind === "wds" ? await generateTars(run) : await generateFolders(run);
     return { ...result, out: setup.out, manifest: setup.manifestPath, seconds: (performance.now() - started) / 1000 };
@@ -181,8 +187,8 @@ async function generateFolders(run: Run): Promise<Result> {
   const { written, bytes } = await renderTasks(run, tasks, images);
   for (const [category, instance] of skipped) {
     const name = categoryName(layout, category);
-    const known = run.previous?.checksums?.[name]?.[instance];
-    run.manifest.checksums[name][instance] = known || sha256File(join(out, name, imageName(layout, category, instance)));
+    const known = digestAt(run.previous?.checksums?.[name], instance);
+    run.checksums.set(name, instance, known ?? sha256File(join(out, name, imageName(layout, category, instance))));
   }
   removeTempFiles(out, ownsImage, 1);
   finishManifest(run);
@@ -244,9 +250,8 @@ async function generateTars(run: Run): Promise<Result> {
  * manifest beside any data.
  */
 function startOutput(run: Run, needed: number[]): void {
-  for (const c of needed) {
-    run.manifest.checksums[categoryName(run.layout, c)] = new Array(run.recipe.instances).fill("");
-  }
+  for (const c of needed) run.checksums.addCategory(categoryName(run.layout, c));
+  run.started = true;
   mkdirSync(dirname(run.manifestPath), { recursive: true });
   writeManifestChecked(run);
   mkdirSync(run.out, { recursive: true });
@@ -276,7 +281,7 @@ async function searchCategories(run: Run, wanted: number[]): Promise<void> {
     known.set(entry.index, entry);
     run.searched++;
     options.onProgress?.({ phase: "search", done: run.searched, total, bytes: 0 });
-    if (Object.keys(manifest.checksums).length > 0 && performance.now() - checkpoint > CHECKPOINT_SECONDS * 1000) {
+    if (run.started && performance.now() - checkpoint > CHECKPOINT_SECONDS * 1000) {
       manifest.categories = sortedCategories(known);
       writeManifestChecked(run);
       checkpoint = performance.now();
@@ -391,7 +396,7 @@ async function renderTasks(run: Run, tasks: Task[], total: number): Promise<{ wr
 
 function recordChecksums(run: Run, checksums: Checksum[]): void {
   for (const [category, instance, digest] of checksums) {
-    run.manifest.checksums[categoryName(run.layout, category)][instance] = digest;
+    run.checksums.set(categoryName(run.layout, category), instance, digest);
   }
 }
 
@@ -405,7 +410,7 @@ async function checksumTar(run: Run, path: string): Promise<void> {
   }
   for (const { category, instance, digest } of images) {
     const name = categoryName(run.layout, category);
-    run.manifest.checksums[name][instance] = run.previous?.checksums?.[name]?.[instance] || digest;
+    run.checksums.set(name, instance, digestAt(run.previous?.checksums?.[name], instance) ?? digest);
   }
 }
 
@@ -415,6 +420,7 @@ function sha256File(path: string): string {
 
 function finishManifest(run: Run): void {
   run.manifest.complete = true;
+  run.manifest.checksums = run.checksums.toJSON();
   writeManifestChecked(run);
 }
 

@@ -38,8 +38,8 @@ export interface RunSetup {
  * Images one manifest may track. The manifest keeps every checksum in
  * memory and in one JSON string (V8 caps strings near 512 MB), so a
  * larger run must be split into shards.
- * NOTE: 4M checksums take about 400 MB in memory; this bounds a shard,
- * not a dataset.
+ * NOTE: 4M checksums take 128 MB in memory and 256 MB of JSON, so this
+ * bounds a shard's memory, not a dataset's size.
  */
 export const MAX_IMAGES_PER_MANIFEST = 4_000_000;
 
