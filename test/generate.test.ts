@@ -2,6 +2,8 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PNG } from "pngjs";
+import sharp from "sharp";
+import { validateDataset } from "../src/dataset/validate.js";
 import { describe, expect, it } from "vitest";
 import { CLI, hashTree, runCli, tempDir } from "./helpers.js";
 
@@ -44,6 +46,19 @@ describe("fdsl generate", () => {
     expect(manifest.categories[2]).toMatchObject({ index: 2, name: "00002", family: "fractal" });
     expect(manifest.categories[2].params.maps.length).toBeGreaterThanOrEqual(2);
     expect(manifest.groupSize).toEqual({ fractal: 4 });
+  });
+
+  it("writes greyscale and RGB JPEG", async () => {
+    for (const [color, channels] of [["gray", 1], ["rgb", 3]] as const) {
+      const out = join(tempDir(`jpg-${color}`), "data");
+      expect(generate(out, "--format", "jpg", "--color", color).status).toBe(0);
+      const file = join(out, "00000", "00000_0000.jpg");
+      const meta = await sharp(readFileSync(file)).metadata();
+      expect(meta.format).toBe("jpeg");
+      expect(meta.channels).toBe(channels);
+      const report = await validateDataset(out, { classes: 3, instances: 10 });
+      expect(report.problem).toBeNull();
+    }
   });
 
   it("writes the same bytes with 1 and 2 workers", () => {

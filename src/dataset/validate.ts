@@ -6,8 +6,10 @@
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import sharp from "sharp";
 import { checkPng, isPng } from "./png-check.js";
+
+/** sharp, loaded only when a file is not a plain PNG: libvips costs about 30 MB. */
+let sharpModule: Promise<{ default: typeof import("sharp") }> | undefined;
 
 export interface ValidateOptions {
   /** Exact number of category folders required. */
@@ -122,7 +124,8 @@ async function decode(path: string): Promise<ImageShape | string> {
       if (check.ok === true) return check;
       if (check.ok === false) return `does not decode as an image (${check.reason})`;
     }
-    const image = sharp(bytes);
+    sharpModule ??= import("sharp");
+    const image = (await sharpModule).default(bytes);
     // The header gives the stored channel count (sharp's raw output
     // would be RGB); the raw decode proves the pixel data is whole.
     const { width, height, channels } = await image.metadata();

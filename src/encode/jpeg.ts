@@ -1,5 +1,7 @@
-import sharp from "sharp";
 import type { Canvas } from "../raster/canvas.js";
+
+/** sharp, loaded on first use: libvips costs a worker about 30 MB. */
+let sharpModule: Promise<{ default: typeof import("sharp") }> | undefined;
 
 /**
  * Encodes baseline JPEG with sharp (libjpeg-turbo). Greyscale canvases
@@ -9,7 +11,9 @@ import type { Canvas } from "../raster/canvas.js";
 export class JpegEncoder {
   constructor(private readonly quality: number) {}
 
-  encode(canvas: Canvas): Promise<Buffer> {
+  async encode(canvas: Canvas): Promise<Buffer> {
+    sharpModule ??= import("sharp");
+    const sharp = (await sharpModule).default;
     const { width, height, channels, data } = canvas;
     let image = sharp(data, { raw: { width, height, channels } });
     if (channels === 1) image = image.toColourspace("b-w");
