@@ -12,6 +12,7 @@ import {
 import { categoryName, createLayout, imageName, isTempName, type Layout } from "../dataset/layout.js";
 import { UsageError } from "../errors.js";
 import { getFamily } from "../families/registry.js";
+import { groupSizes, planFamilies } from "../recipe/mix.js";
 import type { Recipe } from "../recipe/schema.js";
 import { WorkerPool } from "./pool.js";
 import type { RenderTask, SearchTask } from "./tasks.js";
@@ -66,7 +67,6 @@ export async function generate(recipe: Recipe, options: GenerateOptions): Promis
   if (!Number.isInteger(workers) || workers < 1) {
     throw new UsageError(`invalid worker count ${workers}; expected an integer >= 1`);
   }
-  const family = getFamily(recipe.family);
   const layout = createLayout(recipe.classes, recipe.instances, recipe.format);
   const previous = loadResumableManifest(manifestPath, recipe);
   const existing = prepareOutput(out, layout, recipe.classes, previous !== null);
@@ -75,7 +75,7 @@ export async function generate(recipe: Recipe, options: GenerateOptions): Promis
   try {
     const manifest = previous ?? (await searchCategories(pool, recipe, layout, options));
     if (previous === null) writeManifest(manifestPath, manifest);
-    const tasks = planRenders(manifest, family.groupSize, existing);
+    const tasks = planRenders(manifest, existing);
     const { written, bytes } = await renderAll(pool, tasks, { ...options, instances: recipe.instances });
     removeTempFiles(out);
     return {
@@ -155,33 +155,34 @@ async function searchCategories(
     category,
   }));
   const categories: CategoryEntry[] = new Array(recipe.classes);
+  const plan = planFamilies(recipe);
   let done = 0;
   await pool.run(tasks, (reply) => {
     if (reply.type !== "category") return;
     categories[reply.category] = {
       index: reply.category,
       name: categoryName(layout, reply.category),
-      family: recipe.family,
+      family: plan[reply.category],
       params: reply.params,
     };
     done++;
     options.onProgress?.({ phase: "search", done, total: recipe.classes, bytes: 0 });
   });
-  const groupSize = { [recipe.family]: getFamily(recipe.family).groupSize };
-  return createManifest(recipe, layout, groupSize, categories);
+  return createManifest(recipe, layout, groupSizes(recipe), categories);
 }
 
 /**
  * Lists render tasks for every instance group with a missing image,
  * a task covering up to IMAGES_PER_TASK images of one category.
  */
-function planRenders(manifest: Manifest, groupSize: number, existing: Set<string>[]): RenderTask[] {
+function planRenders(manifest: Manifest, existing: Set<string>[]): RenderTask[] {
   const { recipe, layout } = manifest;
-  const groups = Math.ceil(recipe.instances / groupSize);
-  const groupsPerTask = Math.max(1, Math.floor(IMAGES_PER_TASK / groupSize));
   const tasks: RenderTask[] = [];
 
   for (const category of manifest.categories) {
+    const groupSize = manifest.groupSize[category.family];
+    const groups = Math.ceil(recipe.instances / groupSize);
+    const groupsPerTask = Math.max(1, Math.floor(IMAGES_PER_TASK / groupSize));
     const present = existing[category.index];
     const isPending = (group: number): boolean => {
       const end = Math.min((group + 1) * groupSize, recipe.instances);

@@ -11,21 +11,25 @@ import { writeFileAtomic } from "../dataset/atomic.js";
 import { categoryName, imageName } from "../dataset/layout.js";
 import { createEncoder } from "../encode/index.js";
 import { FdslError } from "../errors.js";
-import type { Family, ImageSpec, Renderer } from "../families/family.js";
+import type { Family, ImageSpec } from "../families/family.js";
+import { CategorySampler, InstanceRenderer } from "../families/modes.js";
 import { getFamily } from "../families/registry.js";
-import { createCanvas, type Canvas, type Channels } from "../raster/canvas.js";
-import { Stream, streamRng } from "../random/rng.js";
+import type { Canvas, Channels } from "../raster/canvas.js";
+import { familyIndex, familyOptions, planFamilies } from "../recipe/mix.js";
 import type { RenderTask, Reply, SearchTask, Task, WorkerInit } from "./tasks.js";
 
 const { recipe, out, layout } = workerData as WorkerInit;
 const encoder = createEncoder(recipe.format, recipe.quality);
 const channels: Channels = recipe.color === "rgb" ? 3 : 1;
+/** The family of every category (one family unless the recipe mixes). */
+const plan = planFamilies(recipe);
+const sampler = new CategorySampler(recipe);
 
 /** Per family: its spec, a renderer and one canvas per group member. */
 interface FamilyState {
   family: Family;
   spec: ImageSpec<unknown>;
-  renderer?: Renderer<unknown>;
+  renderer?: InstanceRenderer;
   canvases?: Canvas[];
 }
 const families = new Map<string, FamilyState>();
@@ -34,34 +38,32 @@ function familyState(name: string): FamilyState {
   const known = families.get(name);
   if (known !== undefined) return known;
   const family = getFamily(name);
-  const spec = { size: recipe.size, channels, points: recipe.points, options: recipe.options };
+  const options = familyOptions(recipe, name);
+  const spec = { size: recipe.size, channels, points: recipe.points, options };
   const state: FamilyState = { family, spec };
   families.set(name, state);
   return state;
 }
 
 function search(task: SearchTask): Reply {
-  const { family, spec } = familyState(recipe.family);
-  const rng = streamRng(recipe.seed, Stream.Category, task.category);
-  const params = family.sampleCategory(spec, rng);
+  const name = plan[task.category];
+  const { family, spec } = familyState(name);
+  const params = sampler.sample(family, spec, task.category, familyIndex(recipe, name));
   return { type: "category", id: task.id, category: task.category, params };
 }
 
 async function render(task: RenderTask): Promise<Reply> {
   const state = familyState(task.family);
   const { family, spec } = state;
-  state.renderer ??= family.createRenderer(spec);
-  state.canvases ??= Array.from({ length: family.groupSize }, () =>
-    createCanvas(spec.size, spec.size, spec.channels),
-  );
+  state.renderer ??= new InstanceRenderer(family, spec, recipe);
+  state.canvases ??= state.renderer.createCanvases(spec);
   const dir = join(out, categoryName(layout, task.category));
   mkdirSync(dir, { recursive: true });
 
   let images = 0;
   let bytes = 0;
   for (let group = task.groupStart; group < task.groupEnd; group++) {
-    const rng = streamRng(recipe.seed, Stream.Instance, task.category, group);
-    state.renderer.renderGroup(task.params, group, rng, state.canvases);
+    state.renderer.render(task.params, task.category, group, state.canvases);
     for (let k = 0; k < family.groupSize; k++) {
       const instance = group * family.groupSize + k;
       if (instance >= recipe.instances) break;
