@@ -3,6 +3,7 @@ import { Command, CommanderError } from "commander";
 import { FdslError } from "../errors.js";
 import { VERSION } from "../version.js";
 import { registerGenerate } from "./generate.js";
+import { registerPreview } from "./preview.js";
 import { registerValidate } from "./validate.js";
 
 /** Exit code of a usage error: a bad flag, recipe, params file or path. */
@@ -17,6 +18,7 @@ const program = new Command()
 
 registerGenerate(program);
 registerValidate(program);
+registerPreview(program);
 
 try {
   await program.parseAsync(process.argv);
