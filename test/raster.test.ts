@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { fft, fft2 } from "../src/raster/fft.js";
-import { createFloatImage, strokeSegment } from "../src/raster/lines.js";
+import { createFloatImage, PolylineScratch, strokeClosedPolyline, strokeSegment } from "../src/raster/lines.js";
 import { perlin1 } from "../src/raster/perlin.js";
 import { diamondSquare } from "../src/raster/plasma.js";
 import { gradientPalette, hsvToRgb, rgbToHsv } from "../src/raster/colour.js";
@@ -40,6 +40,47 @@ describe("strokeSegment", () => {
     strokeSegment(image, 2, 3, Infinity, 8, 1, 255);
     strokeSegment(image, -50, -50, -40, -45, 1, 255);
     expect(ink(image.data)).toBe(0);
+  });
+});
+
+describe("strokeClosedPolyline", () => {
+  it("covers a two-point polyline exactly as strokeSegment covers its segment", () => {
+    const rng = new Rng(11, 12, 13, 14);
+    const scratch = new PolylineScratch(24, 24);
+    for (let trial = 0; trial < 500; trial++) {
+      const width = [0.3, 1, 1.7, 3][trial % 4];
+      const x0 = rng.uniform(-4, 28);
+      const y0 = rng.uniform(-4, 28);
+      // Mostly short segments, with axis-parallel and zero-length cases.
+      let x1 = trial % 7 === 0 ? x0 : x0 + rng.uniform(-6, 6);
+      const y1 = trial % 5 === 0 ? y0 : y0 + rng.uniform(-6, 6);
+      // Points closer than 0.5 px are merged by design; keep them apart.
+      if (Math.hypot(x1 - x0, y1 - y0) < 0.5) x1 = x0 + 0.75;
+      const expected = createFloatImage(24, 24);
+      strokeSegment(expected, x0, y0, x1, y1, width, 200);
+      const actual = createFloatImage(24, 24);
+      strokeClosedPolyline(actual, Float64Array.of(x0, x1), Float64Array.of(y0, y1), 2, width, 200, scratch);
+      for (let i = 0; i < 24 * 24; i++) expect(actual.data[i]).toBeCloseTo(expected.data[i], 3);
+    }
+  });
+
+  it("blends pixels shared by consecutive segments once", () => {
+    // A square traced with many short steps: its straight edges must not
+    // come out darker than a single segment along the same edge.
+    const xs: number[] = [];
+    const ys: number[] = [];
+    for (let i = 0; i < 40; i++) xs.push(4 + i * 0.5), ys.push(4);
+    for (let i = 0; i < 40; i++) xs.push(24), ys.push(4 + i * 0.5);
+    for (let i = 0; i < 40; i++) xs.push(24 - i * 0.5), ys.push(24);
+    for (let i = 0; i < 40; i++) xs.push(4), ys.push(24 - i * 0.5);
+    const image = createFloatImage(32, 32);
+    strokeClosedPolyline(image, Float64Array.from(xs), Float64Array.from(ys), xs.length, 1, 100, new PolylineScratch(32, 32));
+    const single = createFloatImage(32, 32);
+    strokeSegment(single, 4, 4, 24, 4, 1, 100);
+    for (let x = 6; x < 22; x++) {
+      expect(image.data[3 * 32 + x]).toBeCloseTo(single.data[3 * 32 + x], 3);
+      expect(image.data[4 * 32 + x]).toBeCloseTo(single.data[4 * 32 + x], 3);
+    }
   });
 });
 

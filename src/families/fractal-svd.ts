@@ -68,6 +68,8 @@ export interface FractalSvdParams extends IteratedFunctionSystem {
   attempts: number;
 }
 
+const LEVEL_TABLE_SIZE = 1024;
+
 /** Points of the category check, enough to tell a line or point from an attractor. */
 const CHECK_POINTS = 2000;
 
@@ -157,6 +159,8 @@ class FractalSvdRenderer implements Renderer<FractalSvdParams> {
   private readonly counts: Uint32Array;
   private readonly plasma: Float32Array;
   private readonly lut = new Uint8Array(256 * 3);
+  /** Colour level per point count, for the counts most pixels have. */
+  private readonly levels = new Uint8Array(LEVEL_TABLE_SIZE);
 
   constructor(private readonly spec: ImageSpec<FractalSvdOptions>) {
     this.game = new ChaosGame(spec.points);
@@ -242,12 +246,14 @@ class FractalSvdRenderer implements Renderer<FractalSvdParams> {
       lut[3 * level + 2] = b;
     }
     const norm = 255 / Math.log1p(max);
+    const levels = this.levels;
+    for (let c = 1; c < levels.length; c++) levels[c] = (Math.log1p(c) * norm) | 0;
     const { data, channels, width } = canvas;
     for (let y = 0; y < side; y++) {
       for (let x = 0; x < side; x++) {
         const c = counts[y * side + x];
         if (c === 0) continue;
-        const level = (Math.log1p(c) * norm) | 0;
+        const level = c < levels.length ? levels[c] : (Math.log1p(c) * norm) | 0;
         const at = (top + y) * width + left + x;
         if (channels === 1) {
           data[at] = 96 + ((159 * level) / 255) | 0;

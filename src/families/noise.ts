@@ -84,6 +84,12 @@ export function leafRadius(u: number, minRadius: number, maxRadius: number): num
   return 1 / Math.sqrt(a - u * (a - b));
 }
 
+/** Random phases are multiples of 2 pi / 4096, looked up instead of computed. */
+const PHASE_BITS = 12;
+const PHASE_SHIFT = 32 - PHASE_BITS;
+const PHASE_COS = Float64Array.from({ length: 1 << PHASE_BITS }, (_, k) => Math.cos((2 * Math.PI * k) / (1 << PHASE_BITS)));
+const PHASE_SIN = Float64Array.from({ length: 1 << PHASE_BITS }, (_, k) => Math.sin((2 * Math.PI * k) / (1 << PHASE_BITS)));
+
 /** Side of the coverage tiles that let late leaves skip covered areas. */
 const TILE = 8;
 
@@ -94,7 +100,9 @@ class NoiseRenderer implements Renderer<NoiseParams> {
   private readonly n: number;
   private readonly re: Float64Array;
   private readonly im: Float64Array;
-  private amplitude = new Float64Array(0);
+  /** log(f^2) per frequency cell, 0 at f = 0. */
+  private readonly logFrequency: Float64Array;
+  private readonly amplitude: Float64Array;
   private amplitudeAlpha = NaN;
 
   constructor(private readonly spec: ImageSpec<NoiseOptions>) {
@@ -105,6 +113,16 @@ class NoiseRenderer implements Renderer<NoiseParams> {
     this.n = nextPowerOfTwo(size);
     this.re = new Float64Array(this.n * this.n);
     this.im = new Float64Array(this.n * this.n);
+    this.amplitude = new Float64Array(this.n * this.n);
+    const n = this.n;
+    this.logFrequency = new Float64Array(n * n);
+    for (let v = 0; v < n; v++) {
+      const fv = v <= n / 2 ? v : v - n;
+      for (let u = 0; u < n; u++) {
+        const fu = u <= n / 2 ? u : u - n;
+        this.logFrequency[v * n + u] = fu === 0 && fv === 0 ? 0 : Math.log(fu * fu + fv * fv);
+      }
+    }
   }
 
   renderGroup(params: NoiseParams, _group: number, rng: Rng, out: Canvas[]): void {
@@ -179,9 +197,9 @@ class NoiseRenderer implements Renderer<NoiseParams> {
     const { n, re, im } = this;
     const amplitude = this.amplitudes(alpha);
     for (let i = 0; i < n * n; i++) {
-      const phase = rng.next() * 2 * Math.PI;
-      re[i] = amplitude[i] * Math.cos(phase);
-      im[i] = amplitude[i] * Math.sin(phase);
+      const phase = rng.nextUint32() >>> PHASE_SHIFT;
+      re[i] = amplitude[i] * PHASE_COS[phase];
+      im[i] = amplitude[i] * PHASE_SIN[phase];
     }
     fft2(re, im, n, true);
 
@@ -204,20 +222,12 @@ class NoiseRenderer implements Renderer<NoiseParams> {
     }
   }
 
-  /** Returns 1 / f^alpha on the n x n frequency grid (0 at f = 0), cached per alpha. */
+  /** Returns 1 / f^alpha = exp(-alpha / 2 log f^2) on the n x n frequency grid (0 at f = 0), cached per alpha. */
   private amplitudes(alpha: number): Float64Array {
-    if (alpha === this.amplitudeAlpha) return this.amplitude;
-    const { n } = this;
-    const amplitude = new Float64Array(n * n);
-    for (let v = 0; v < n; v++) {
-      const fv = v <= n / 2 ? v : v - n;
-      for (let u = 0; u < n; u++) {
-        const fu = u <= n / 2 ? u : u - n;
-        const f = Math.hypot(fu, fv);
-        amplitude[v * n + u] = f > 0 ? f ** -alpha : 0;
-      }
-    }
-    this.amplitude = amplitude;
+    const { amplitude, logFrequency } = this;
+    if (alpha === this.amplitudeAlpha) return amplitude;
+    for (let i = 0; i < amplitude.length; i++) amplitude[i] = Math.exp(-0.5 * alpha * logFrequency[i]);
+    amplitude[0] = 0;
     this.amplitudeAlpha = alpha;
     return amplitude;
   }

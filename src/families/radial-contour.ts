@@ -14,7 +14,13 @@
  */
 import { z } from "zod";
 import type { Canvas } from "../raster/canvas.js";
-import { createFloatImage, floatToBytes, strokeClosedPolyline, type FloatImage } from "../raster/lines.js";
+import {
+  createFloatImage,
+  floatToBytes,
+  PolylineScratch,
+  strokeClosedPolyline,
+  type FloatImage,
+} from "../raster/lines.js";
 import { perlin1 } from "../raster/perlin.js";
 import type { Rng } from "../random/rng.js";
 import { InvalidCategoryError } from "../errors.js";
@@ -119,6 +125,7 @@ function perturbCategory(
 
 class RadialContourRenderer implements Renderer<RadialContourParams> {
   private readonly image: FloatImage;
+  private readonly scratch: PolylineScratch;
   private readonly xs: Float64Array;
   private readonly ys: Float64Array;
   private readonly cos: Float64Array;
@@ -127,6 +134,7 @@ class RadialContourRenderer implements Renderer<RadialContourParams> {
   constructor(private readonly spec: ImageSpec<RadialContourOptions>) {
     const capacity = spec.options.maxVertices;
     this.image = createFloatImage(spec.size, spec.size);
+    this.scratch = new PolylineScratch(spec.size, spec.size);
     this.xs = new Float64Array(capacity);
     this.ys = new Float64Array(capacity);
     this.cos = new Float64Array(capacity);
@@ -162,7 +170,7 @@ class RadialContourRenderer implements Renderer<RadialContourParams> {
         xs[i] -= cos[i] * (noiseX - params.lineWidth) * scale;
         ys[i] -= sin[i] * (noiseY - params.lineWidth) * scale;
       }
-      strokeClosedPolyline(image, xs, ys, count, o.strokeWidth, grey);
+      strokeClosedPolyline(image, xs, ys, count, o.strokeWidth, grey, this.scratch);
     }
     floatToBytes(image, out[0].data, out[0].channels);
   }

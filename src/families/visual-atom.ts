@@ -16,7 +16,13 @@
  */
 import { z } from "zod";
 import type { Canvas } from "../raster/canvas.js";
-import { createFloatImage, floatToBytes, strokeClosedPolyline, type FloatImage } from "../raster/lines.js";
+import {
+  createFloatImage,
+  floatToBytes,
+  PolylineScratch,
+  strokeClosedPolyline,
+  type FloatImage,
+} from "../raster/lines.js";
 import { perlin1 } from "../raster/perlin.js";
 import type { Rng } from "../random/rng.js";
 import type { Family, ImageSpec, Renderer } from "./family.js";
@@ -132,6 +138,7 @@ function perturbCategory(
 
 class VisualAtomRenderer implements Renderer<VisualAtomParams> {
   private readonly image: FloatImage;
+  private readonly scratch: PolylineScratch;
   private readonly xs: Float64Array;
   private readonly ys: Float64Array;
   private readonly cos: Float64Array;
@@ -141,6 +148,7 @@ class VisualAtomRenderer implements Renderer<VisualAtomParams> {
   constructor(private readonly spec: ImageSpec<VisualAtomOptions>) {
     const capacity = spec.options.maxVertices;
     this.image = createFloatImage(spec.size, spec.size);
+    this.scratch = new PolylineScratch(spec.size, spec.size);
     this.xs = new Float64Array(capacity);
     this.ys = new Float64Array(capacity);
     this.cos = new Float64Array(capacity);
@@ -179,7 +187,7 @@ class VisualAtomRenderer implements Renderer<VisualAtomParams> {
         xs[i] -= cos[i] * (noiseX - params.lineWidth) * scale;
         ys[i] -= sin[i] * (noiseY - params.lineWidth) * scale;
       }
-      strokeClosedPolyline(image, xs, ys, count, options.strokeWidth, grey);
+      strokeClosedPolyline(image, xs, ys, count, options.strokeWidth, grey, this.scratch);
     }
     floatToBytes(image, out[0].data, out[0].channels);
   }

@@ -1,7 +1,39 @@
 /**
  * In-place radix-2 complex FFT (Cooley-Tukey, decimation in time) on
  * separate real and imaginary arrays, and its 2D form on square grids.
+ * Twiddle factors and the bit-reversal permutation are computed once
+ * per size and cached.
  */
+
+interface Plan {
+  cos: Float64Array;
+  sin: Float64Array;
+  /** Pairs (i, j), i < j, to swap for the bit-reversal permutation. */
+  swaps: Int32Array;
+}
+
+const plans = new Map<number, Plan>();
+
+function planFor(n: number): Plan {
+  let plan = plans.get(n);
+  if (plan !== undefined) return plan;
+  const cos = new Float64Array(n / 2);
+  const sin = new Float64Array(n / 2);
+  for (let k = 0; k < n / 2; k++) {
+    cos[k] = Math.cos((2 * Math.PI * k) / n);
+    sin[k] = Math.sin((2 * Math.PI * k) / n);
+  }
+  const swaps: number[] = [];
+  for (let i = 1, j = 0; i < n; i++) {
+    let bit = n >> 1;
+    for (; j & bit; bit >>= 1) j ^= bit;
+    j ^= bit;
+    if (i < j) swaps.push(i, j);
+  }
+  plan = { cos, sin, swaps: Int32Array.from(swaps) };
+  plans.set(n, plan);
+  return plan;
+}
 
 /**
  * Transforms `n` complex values (re[offset + k * stride], im[...]) in
@@ -16,28 +48,22 @@ export function fft(
   stride: number,
   inverse: boolean,
 ): void {
-  // Bit-reversal permutation.
-  for (let i = 1, j = 0; i < n; i++) {
-    let bit = n >> 1;
-    for (; j & bit; bit >>= 1) j ^= bit;
-    j ^= bit;
-    if (i < j) {
-      const a = offset + i * stride;
-      const b = offset + j * stride;
-      let t = re[a]; re[a] = re[b]; re[b] = t;
-      t = im[a]; im[a] = im[b]; im[b] = t;
-    }
+  const { cos, sin, swaps } = planFor(n);
+  for (let s = 0; s < swaps.length; s += 2) {
+    const a = offset + swaps[s] * stride;
+    const b = offset + swaps[s + 1] * stride;
+    let t = re[a]; re[a] = re[b]; re[b] = t;
+    t = im[a]; im[a] = im[b]; im[b] = t;
   }
+  // Forward: w = exp(-2 pi i k / length); inverse: its conjugate.
   const sign = inverse ? 1 : -1;
   for (let length = 2; length <= n; length <<= 1) {
-    const angle = (sign * 2 * Math.PI) / length;
-    const stepRe = Math.cos(angle);
-    const stepIm = Math.sin(angle);
     const half = length >> 1;
+    const step = n / length;
     for (let start = 0; start < n; start += length) {
-      let wRe = 1;
-      let wIm = 0;
       for (let k = 0; k < half; k++) {
+        const wRe = cos[k * step];
+        const wIm = sign * sin[k * step];
         const a = offset + (start + k) * stride;
         const b = a + half * stride;
         const xRe = re[b] * wRe - im[b] * wIm;
@@ -46,9 +72,6 @@ export function fft(
         im[b] = im[a] - xIm;
         re[a] += xRe;
         im[a] += xIm;
-        const nextRe = wRe * stepRe - wIm * stepIm;
-        wIm = wRe * stepIm + wIm * stepRe;
-        wRe = nextRe;
       }
     }
   }

@@ -38,10 +38,11 @@ export function strokeSegment(
   const gain = Math.min(width, 1);
   const { data, width: w, height: h } = image;
 
-  const left = Math.max(0, Math.floor(Math.min(x0, x1) - reach));
-  const right = Math.min(w - 1, Math.ceil(Math.max(x0, x1) + reach));
-  const top = Math.max(0, Math.floor(Math.min(y0, y1) - reach));
-  const bottom = Math.min(h - 1, Math.ceil(Math.max(y0, y1) + reach));
+  // Pixel centres px + 0.5 within `reach` of the segment's bounding box.
+  const left = Math.max(0, Math.floor(Math.min(x0, x1) - reach + 0.5));
+  const right = Math.min(w - 1, Math.floor(Math.max(x0, x1) + reach - 0.5));
+  const top = Math.max(0, Math.floor(Math.min(y0, y1) - reach + 0.5));
+  const bottom = Math.min(h - 1, Math.floor(Math.max(y0, y1) + reach - 0.5));
   if (!(left <= right && top <= bottom)) return;
 
   const dx = x1 - x0;
@@ -72,8 +73,28 @@ export function strokeSegment(
 }
 
 /**
+ * Per-pixel coverage of the polyline being drawn, so that pixels shared
+ * by consecutive segments are blended once, with the coverage of the
+ * nearest segment, instead of once per segment. Create one per image size.
+ */
+export class PolylineScratch {
+  readonly coverage: Float32Array;
+  readonly touched: Int32Array;
+  touchedCount = 0;
+
+  constructor(width: number, height: number) {
+    this.coverage = new Float32Array(width * height);
+    this.touched = new Int32Array(width * height);
+  }
+}
+
+/**
  * Strokes the closed polyline through `count` points (xs[i], ys[i]),
- * segment i joining point i to point (i + 1) % count.
+ * segment i joining point i to point (i + 1) % count. A pixel takes the
+ * largest coverage of any segment, which is the coverage of its distance
+ * to the polyline, and is blended towards `value` once. Points closer
+ * than MIN_STEP pixels to the previous kept point are skipped: their
+ * detail is below what the anti-aliasing resolves.
  */
 export function strokeClosedPolyline(
   image: FloatImage,
@@ -82,22 +103,142 @@ export function strokeClosedPolyline(
   count: number,
   width: number,
   value: number,
+  scratch: PolylineScratch,
 ): void {
-  const { width: w, height: h } = image;
+  const { width: w, height: h, data } = image;
   const margin = width / 2 + 1;
-  for (let i = 0; i < count; i++) {
-    const j = i + 1 === count ? 0 : i + 1;
-    const ax = xs[i];
-    const ay = ys[i];
-    const bx = xs[j];
-    const by = ys[j];
+  let ax = xs[0];
+  let ay = ys[0];
+  for (let i = 1; i <= count; i++) {
+    const last = i === count;
+    const bx = last ? xs[0] : xs[i];
+    const by = last ? ys[0] : ys[i];
+    const dx = bx - ax;
+    const dy = by - ay;
+    if (!last && dx * dx + dy * dy < MIN_STEP * MIN_STEP) continue;
     // Cheap rejection of segments wholly off the image: most outer orbits.
-    if (ax < -margin && bx < -margin) continue;
-    if (ay < -margin && by < -margin) continue;
-    if (ax > w + margin && bx > w + margin) continue;
-    if (ay > h + margin && by > h + margin) continue;
-    strokeSegment(image, ax, ay, bx, by, width, value);
+    const off =
+      (ax < -margin && bx < -margin) ||
+      (ay < -margin && by < -margin) ||
+      (ax > w + margin && bx > w + margin) ||
+      (ay > h + margin && by > h + margin);
+    if (!off) coverSegment(scratch, w, h, ax, ay, bx, by, width);
+    ax = bx;
+    ay = by;
   }
+
+  const { coverage, touched } = scratch;
+  for (let k = 0; k < scratch.touchedCount; k++) {
+    const at = touched[k];
+    data[at] += (value - data[at]) * coverage[at];
+    coverage[at] = 0;
+  }
+  scratch.touchedCount = 0;
+}
+
+/** Smallest distance in pixels between consecutive polyline points that are drawn. */
+const MIN_STEP = 0.5;
+
+/**
+ * Raises the scratch coverage of the pixels near one segment (the
+ * coverage rule of strokeSegment). Each row visits only the pixels
+ * whose centres lie in the row's cut through the stroke's capsule (the
+ * segment widened by `reach`), which is one interval because a capsule
+ * is convex: the hull of its cuts through the two end discs and the
+ * band between them.
+ */
+function coverSegment(
+  scratch: PolylineScratch,
+  w: number,
+  h: number,
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+  width: number,
+): void {
+  if (!Number.isFinite(x0 + y0 + x1 + y1)) return;
+  const reach = Math.max(width, 1) / 2 + 0.5;
+  const gain = Math.min(width, 1);
+  const top = Math.max(0, Math.floor(Math.min(y0, y1) - reach + 0.5));
+  const bottom = Math.min(h - 1, Math.floor(Math.max(y0, y1) + reach - 0.5));
+  if (top > bottom) return;
+
+  const { coverage, touched } = scratch;
+  const dx = x1 - x0;
+  const dy = y1 - y0;
+  const lengthSquared = dx * dx + dy * dy;
+  const length = Math.sqrt(lengthSquared);
+  const inverse = lengthSquared > 0 ? 1 / lengthSquared : 0;
+  const reachSquared = reach * reach;
+  let count = scratch.touchedCount;
+
+  for (let py = top; py <= bottom; py++) {
+    const cy = py + 0.5 - y0;
+    // The row's cut through the capsule, relative to x0.
+    let low = Infinity;
+    let high = -Infinity;
+    const dyStart = cy;
+    if (dyStart * dyStart < reachSquared) {
+      const half = Math.sqrt(reachSquared - dyStart * dyStart);
+      low = -half;
+      high = half;
+    }
+    const dyEnd = cy - dy;
+    if (dyEnd * dyEnd < reachSquared) {
+      const half = Math.sqrt(reachSquared - dyEnd * dyEnd);
+      if (dx - half < low) low = dx - half;
+      if (dx + half > high) high = dx + half;
+    }
+    if (lengthSquared > 0) {
+      // Band: |x dy - cy dx| < reach * length, and 0 <= x dx + cy dy <= length^2.
+      let bandLow = -Infinity;
+      let bandHigh = Infinity;
+      if (dy !== 0) {
+        const a = (cy * dx - reach * length) / dy;
+        const b = (cy * dx + reach * length) / dy;
+        bandLow = Math.min(a, b);
+        bandHigh = Math.max(a, b);
+      } else if (Math.abs(cy) >= reach) {
+        bandLow = Infinity;
+      }
+      if (dx !== 0) {
+        const a = (-cy * dy) / dx;
+        const b = (lengthSquared - cy * dy) / dx;
+        bandLow = Math.max(bandLow, Math.min(a, b));
+        bandHigh = Math.min(bandHigh, Math.max(a, b));
+      } else if (cy * dy < 0 || cy * dy > lengthSquared) {
+        bandLow = Infinity;
+      }
+      if (bandLow < bandHigh) {
+        if (bandLow < low) low = bandLow;
+        if (bandHigh > high) high = bandHigh;
+      }
+    }
+    if (!(low < high)) continue;
+
+    const left = Math.max(0, Math.ceil(x0 + low - 0.5));
+    const right = Math.min(w - 1, Math.floor(x0 + high - 0.5));
+    const row = py * w;
+    for (let px = left; px <= right; px++) {
+      const cx = px + 0.5 - x0;
+      let t = (cx * dx + cy * dy) * inverse;
+      t = t < 0 ? 0 : t > 1 ? 1 : t;
+      const ex = cx - t * dx;
+      const ey = cy - t * dy;
+      const distanceSquared = ex * ex + ey * ey;
+      if (distanceSquared >= reachSquared) continue;
+      let c = reach - Math.sqrt(distanceSquared);
+      if (c > 1) c = 1;
+      c *= gain;
+      const at = row + px;
+      const previous = coverage[at];
+      if (c <= previous) continue;
+      if (previous === 0) touched[count++] = at;
+      coverage[at] = c;
+    }
+  }
+  scratch.touchedCount = count;
 }
 
 /**

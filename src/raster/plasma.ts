@@ -5,6 +5,14 @@
  */
 import type { Rng } from "../random/rng.js";
 
+let cachedGrid = new Float32Array(0);
+
+/** Returns a scratch grid of n x n floats, reused across calls (every cell is written before it is read). */
+function gridFor(n: number): Float32Array {
+  if (cachedGrid.length !== n * n) cachedGrid = new Float32Array(n * n);
+  return cachedGrid;
+}
+
 /**
  * Fills `out` (width * height floats) with diamond-square noise scaled
  * to [0, 1]. The grid is the smallest 2^n + 1 square covering the image,
@@ -22,7 +30,7 @@ export function diamondSquare(
   let side = 1;
   while (side + 1 < Math.max(width, height)) side *= 2;
   const n = side + 1;
-  const grid = new Float32Array(n * n);
+  const grid = gridFor(n);
   grid[0] = rng.next();
   grid[side] = rng.next();
   grid[side * n] = rng.next();
