@@ -124,6 +124,23 @@ describe("fdsl generate", () => {
     expect(existsSync(stray)).toBe(false);
   });
 
+  it("puts the manifest of --out . beside the folder", () => {
+    const root = tempDir("dot");
+    mkdirSync(join(root, "data"));
+    const result = runCli(["generate", "--recipe", recipeFile(), "--out", ".", "-q"], join(root, "data"));
+    expect(result.status).toBe(0);
+    expect(readdirSync(root).sort()).toEqual(["data", "data.manifest.json"]);
+    expect(runCli(["validate", join(root, "data"), "-q"]).status).toBe(0);
+  });
+
+  it("writes tar files of about 1 GB without --images-per-tar", () => {
+    const out = join(tempDir("wds-default"), "data");
+    const result = generate(out, "--format", "wds");
+    expect(result.status).toBe(0);
+    // 30 images of a few hundred bytes fit in one tar.
+    expect(readdirSync(out)).toEqual(["data-000000.tar"]);
+  });
+
   it("takes a contest params folder", () => {
     const root = tempDir("params");
     mkdirSync(join(root, "params"));
@@ -152,6 +169,14 @@ describe("fdsl generate rejects", () => {
     ["an unknown family", ["--family", "julia"], /unknown family "julia"/],
     ["zero workers", ["--workers", "0"], /invalid --workers 0/],
     ["a missing recipe file", ["--recipe", "/nonexistent/recipe.json"], /cannot read recipe .*file not found/],
+    ["zero images per tar", ["--format", "wds", "--images-per-tar", "0"], /invalid images per tar 0/],
+    ["a tar prefix with a path", ["--format", "wds", "--tar-prefix", "../evil"], /invalid --tar-prefix "\.\.\/evil"/],
+    ["a hidden tar prefix", ["--format", "wds", "--tar-prefix", ".x"], /invalid --tar-prefix "\.x"/],
+    ["tar flags without tar output", ["--images-per-tar", "8"], /--images-per-tar and --tar-prefix apply only to --format wds/],
+    ["an unknown format", ["--format", "gif"], /invalid --format "gif"; expected png, jpg or wds/],
+    ["a seed beyond 2^53", ["--seed", "99999999999999999999"], /--seed expects an integer up to 9007199254740991/],
+    ["a manifest in a missing folder", ["--manifest", "/nonexistent/dir/m.json"], /manifest folder \/nonexistent\/dir does not exist/],
+    ["too many images for one manifest", ["--classes", "5000", "--instances", "1000"], /split it with --shard-count 2 or more/],
   ];
 
   it.each(cases)("%s with exit code 2 and writes nothing", (_, args, message) => {
@@ -173,13 +198,40 @@ describe("fdsl generate rejects", () => {
     expect(readdirSync(root)).toEqual(["data"]);
   });
 
+  it("a manifest inside the output folder", () => {
+    const root = tempDir("inside");
+    const out = join(root, "data");
+    const result = generate(out, "--manifest", join(out, "m.json"));
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/would be inside the output folder/);
+    expect(readdirSync(root)).toEqual([]);
+  });
+
+  it("an output path under a file", () => {
+    const root = tempDir("under");
+    writeFileSync(join(root, "afile"), "x");
+    const result = generate(join(root, "afile", "sub"));
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/lies under a file, not a folder/);
+  });
+
+  it("a shard of another recipe into a started folder", () => {
+    const out = join(tempDir("shard-other"), "data");
+    expect(generate(out).status).toBe(0);
+    const before = hashTree(out);
+    const result = generate(out, "--seed", "5", "--shard-index", "0", "--shard-count", "2");
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/describes another recipe or output format/);
+    expect(hashTree(out)).toEqual(before);
+  });
+
   it("an output folder with foreign entries", () => {
     const root = tempDir("foreign");
     const out = join(root, "data");
     mkdirSync(join(out, "photos"), { recursive: true });
     const result = generate(out);
     expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/holds "photos", which is not a category of this recipe/);
+    expect(result.stderr).toMatch(/holds "photos", which this recipe would not write/);
     expect(readdirSync(out)).toEqual(["photos"]);
     expect(existsSync(`${out}.manifest.json`)).toBe(false);
   });
@@ -192,5 +244,32 @@ describe("fdsl generate rejects", () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/started with another recipe .*differs in: seed/);
     expect(hashTree(out)).toEqual(before);
+  });
+});
+
+describe("concurrent runs", () => {
+  it("reject a second run into the same output", async () => {
+    const root = tempDir("lock");
+    const out = join(root, "data");
+    const path = join(root, "recipe.json");
+    writeFileSync(path, JSON.stringify({ ...TINY, classes: 4, instances: 400 }));
+    const first = spawn(process.execPath, [CLI, "generate", "--recipe", path, "--out", out, "-q"]);
+    // Wait until the first run holds its lock.
+    while (!existsSync(`${out}.manifest.json.lock`)) await new Promise((r) => setTimeout(r, 5));
+    const second = runCli(["generate", "--recipe", path, "--out", out, "-q"]);
+    expect(second.status).toBe(2);
+    expect(second.stderr).toMatch(/another fdsl run \(process \d+\) is writing this output/);
+    const code = await new Promise((resolve) => first.on("exit", resolve));
+    expect(code).toBe(0);
+    expect(existsSync(`${out}.manifest.json.lock`)).toBe(false);
+  });
+
+  it("take over the lock of a killed run", () => {
+    const root = tempDir("stale");
+    const out = join(root, "data");
+    // A process id far above Linux's default pid_max of 4194304.
+    writeFileSync(`${out}.manifest.json.lock`, "99999999\n");
+    expect(generate(out).status).toBe(0);
+    expect(existsSync(`${out}.manifest.json.lock`)).toBe(false);
   });
 });

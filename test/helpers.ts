@@ -8,8 +8,9 @@ import { fileURLToPath } from "node:url";
 /** The compiled CLI; `npm test` builds it before vitest runs. */
 export const CLI = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
 
+/** Makes a fresh folder inside the test run's temporary folder. */
 export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `fdsl-${prefix}-`));
+  return mkdtempSync(join(process.env.FDSL_TEST_TMP ?? tmpdir(), `${prefix}-`));
 }
 
 /** Runs the CLI to completion with the given arguments. */

@@ -1,149 +1,109 @@
 import { describe, expect, it } from "vitest";
-import { fft, fft2 } from "../src/raster/fft.js";
-import { createFloatImage, PolylineScratch, strokeClosedPolyline, strokeSegment } from "../src/raster/lines.js";
-import { perlin1 } from "../src/raster/perlin.js";
-import { diamondSquare } from "../src/raster/plasma.js";
-import { gradientPalette, hsvToRgb, rgbToHsv } from "../src/raster/colour.js";
+import { createCanvas, fillingRate, flipInto, type Canvas } from "../src/raster/canvas.js";
+import { hsvToRgb, hueCycle } from "../src/raster/colour.js";
+import { splatPoints, type SplatStyle } from "../src/raster/points.js";
 import { Rng } from "../src/random/rng.js";
 
-function ink(data: Float32Array): number {
-  return data.reduce((sum, v) => sum + v, 0) / 255;
+/** The patch splat written plainly: one pixel at a time, same random masks. */
+function referencePatches(points: Float64Array, count: number, canvas: Canvas, style: SplatStyle, rng: Rng): void {
+  const { width, height, data } = canvas;
+  const [minX, maxX, minY, maxY] = bounds(points, count);
+  const sx = (width - 1 - 2 * style.padding) / (maxX - minX);
+  const sy = (height - 1 - 2 * style.padding) / (maxY - minY);
+  data.fill(0);
+  let pool = 0;
+  let left = 0;
+  for (let i = 0; i < count; i++) {
+    const px = Math.floor(style.padding + 0.5 + (points[2 * i] - minX) * sx);
+    const py = Math.floor(height - 1 - style.padding + 0.5 - (points[2 * i + 1] - minY) * sy);
+    if (left === 0) {
+      pool = rng.nextUint32();
+      left = 3;
+    }
+    const mask = pool & 511 || 1;
+    pool >>>= 9;
+    left--;
+    for (let bit = 0; bit < 9; bit++) {
+      const x = px + (bit % 3) - 1;
+      const y = py + Math.floor(bit / 3) - 1;
+      data[y * width + x] = (mask >> bit) & 1 ? style.intensity : 0;
+    }
+  }
 }
 
-describe("strokeSegment", () => {
-  it("covers length x width pixels of ink", () => {
-    for (const width of [1, 2, 4]) {
-      const image = createFloatImage(64, 64);
-      strokeSegment(image, 10, 32, 50, 32, width, 255);
-      // Round caps add a disc of the same width: pi (w/2)^2.
-      const expected = 40 * width + Math.PI * (width / 2) ** 2;
-      expect(Math.abs(ink(image.data) - expected) / expected).toBeLessThan(0.08);
-    }
+function bounds(points: Float64Array, count: number): [number, number, number, number] {
+  let [minX, maxX, minY, maxY] = [Infinity, -Infinity, Infinity, -Infinity];
+  for (let i = 0; i < count; i++) {
+    minX = Math.min(minX, points[2 * i]);
+    maxX = Math.max(maxX, points[2 * i]);
+    minY = Math.min(minY, points[2 * i + 1]);
+    maxY = Math.max(maxY, points[2 * i + 1]);
+  }
+  return [minX, maxX, minY, maxY];
+}
+
+function randomPoints(count: number, seed: number): Float64Array {
+  const rng = new Rng(seed, 2, 3, 4);
+  const points = new Float64Array(2 * count);
+  for (let i = 0; i < points.length; i++) points[i] = rng.uniform(-3, 5);
+  return points;
+}
+
+describe("splatPoints", () => {
+  const style: SplatStyle = { padding: 2, patch: true, intensity: 127, palette: new Uint8Array(3) };
+
+  it.each([[8, 50], [16, 300], [33, 2000], [256, 20_000]])("patches on %i px match the reference for %i points", (size, count) => {
+    const points = randomPoints(count, size);
+    const [minX, maxX, minY, maxY] = bounds(points, count);
+    const fast = createCanvas(size, size, 1);
+    const plain = createCanvas(size, size, 1);
+    splatPoints(points, count, { minX, maxX, minY, maxY }, fast, style, new Rng(9, 8, 7, 6));
+    referencePatches(points, count, plain, style, new Rng(9, 8, 7, 6));
+    expect(Buffer.compare(Buffer.from(fast.data), Buffer.from(plain.data))).toBe(0);
   });
 
-  it("draws a thin stroke with ink in proportion to its width", () => {
-    const image = createFloatImage(64, 64);
-    strokeSegment(image, 10, 32.3, 50, 32.3, 0.25, 255);
-    expect(Math.abs(ink(image.data) / 40 - 0.25)).toBeLessThan(0.03);
+  it("leaves the random stream where the masks ended", () => {
+    const points = randomPoints(10, 1);
+    const [minX, maxX, minY, maxY] = bounds(points, 10);
+    const rng = new Rng(1, 1, 1, 1);
+    splatPoints(points, 10, { minX, maxX, minY, maxY }, createCanvas(16, 16, 1), style, rng);
+    // 10 points take 4 draws of 3 masks each.
+    const expected = new Rng(1, 1, 1, 1);
+    for (let i = 0; i < 4; i++) expected.nextUint32();
+    expect(rng.nextUint32()).toBe(expected.nextUint32());
   });
 
-  it("fully covers pixels on the centre line of a wide stroke", () => {
-    const image = createFloatImage(32, 32);
-    strokeSegment(image, 4, 16, 28, 16, 3, 200);
-    for (let x = 6; x < 26; x++) expect(image.data[16 * 32 + x]).toBeCloseTo(200, 3);
-    expect(image.data[10 * 32 + 16]).toBe(0);
-  });
-
-  it("draws nothing for non-finite or off-image segments", () => {
-    const image = createFloatImage(16, 16);
-    strokeSegment(image, NaN, 3, 8, 8, 1, 255);
-    strokeSegment(image, 2, 3, Infinity, 8, 1, 255);
-    strokeSegment(image, -50, -50, -40, -45, 1, 255);
-    expect(ink(image.data)).toBe(0);
-  });
-});
-
-describe("strokeClosedPolyline", () => {
-  it("covers a two-point polyline exactly as strokeSegment covers its segment", () => {
-    const rng = new Rng(11, 12, 13, 14);
-    const scratch = new PolylineScratch(24, 24);
-    for (let trial = 0; trial < 500; trial++) {
-      const width = [0.3, 1, 1.7, 3][trial % 4];
-      const x0 = rng.uniform(-4, 28);
-      const y0 = rng.uniform(-4, 28);
-      // Mostly short segments, with axis-parallel and zero-length cases.
-      let x1 = trial % 7 === 0 ? x0 : x0 + rng.uniform(-6, 6);
-      const y1 = trial % 5 === 0 ? y0 : y0 + rng.uniform(-6, 6);
-      // Points closer than 0.5 px are merged by design; keep them apart.
-      if (Math.hypot(x1 - x0, y1 - y0) < 0.5) x1 = x0 + 0.75;
-      const expected = createFloatImage(24, 24);
-      strokeSegment(expected, x0, y0, x1, y1, width, 200);
-      const actual = createFloatImage(24, 24);
-      strokeClosedPolyline(actual, Float64Array.of(x0, x1), Float64Array.of(y0, y1), 2, width, 200, scratch);
-      for (let i = 0; i < 24 * 24; i++) expect(actual.data[i]).toBeCloseTo(expected.data[i], 3);
-    }
-  });
-
-  it("blends pixels shared by consecutive segments once", () => {
-    // A square traced with many short steps: its straight edges must not
-    // come out darker than a single segment along the same edge.
-    const xs: number[] = [];
-    const ys: number[] = [];
-    for (let i = 0; i < 40; i++) xs.push(4 + i * 0.5), ys.push(4);
-    for (let i = 0; i < 40; i++) xs.push(24), ys.push(4 + i * 0.5);
-    for (let i = 0; i < 40; i++) xs.push(24 - i * 0.5), ys.push(24);
-    for (let i = 0; i < 40; i++) xs.push(4), ys.push(24 - i * 0.5);
-    const image = createFloatImage(32, 32);
-    strokeClosedPolyline(image, Float64Array.from(xs), Float64Array.from(ys), xs.length, 1, 100, new PolylineScratch(32, 32));
-    const single = createFloatImage(32, 32);
-    strokeSegment(single, 4, 4, 24, 4, 1, 100);
-    for (let x = 6; x < 22; x++) {
-      expect(image.data[3 * 32 + x]).toBeCloseTo(single.data[3 * 32 + x], 3);
-      expect(image.data[4 * 32 + x]).toBeCloseTo(single.data[4 * 32 + x], 3);
-    }
+  it("draws single pixels at the corners of the bounds", () => {
+    const points = new Float64Array([0, 0, 1, 1]);
+    const canvas = createCanvas(8, 8, 1);
+    splatPoints(points, 2, { minX: 0, maxX: 1, minY: 0, maxY: 1 }, canvas, { ...style, patch: false, padding: 0 }, new Rng(1, 2, 3, 4));
+    // y points up: (0, 0) is the bottom-left pixel, (1, 1) the top-right.
+    expect(canvas.data[7 * 8]).toBe(127);
+    expect(canvas.data[7]).toBe(127);
+    expect(fillingRate(canvas)).toBe(2 / 64);
   });
 });
 
-describe("perlin1", () => {
-  it("is zero at integers, bounded and continuous", () => {
-    let max = 0;
-    for (let i = 0; i < 300; i++) expect(Math.abs(perlin1(i))).toBe(0);
-    for (let x = 0; x < 300; x += 0.01) {
-      max = Math.max(max, Math.abs(perlin1(x)));
-      expect(Math.abs(perlin1(x + 1e-4) - perlin1(x))).toBeLessThan(1e-3);
-    }
-    expect(max).toBeLessThanOrEqual(1);
-    expect(max).toBeGreaterThan(0.3);
+describe("flipInto", () => {
+  it("mirrors RGB pixels without swapping channels", () => {
+    const source = createCanvas(2, 1, 3);
+    source.data.set([1, 2, 3, 4, 5, 6]);
+    const target = createCanvas(2, 1, 3);
+    flipInto(source, target, "horizontal");
+    expect([...target.data]).toEqual([4, 5, 6, 1, 2, 3]);
   });
 });
 
-describe("diamondSquare", () => {
-  it("fills [0, 1] with both ends reached", () => {
-    const out = new Float32Array(100 * 60);
-    diamondSquare(out, 100, 60, 0.5, new Rng(1, 2, 3, 4));
-    expect(Math.min(...out)).toBe(0);
-    expect(Math.max(...out)).toBeCloseTo(1, 6);
-  });
-});
-
-describe("fft", () => {
-  it("inverts with a factor n", () => {
-    const rng = new Rng(5, 6, 7, 8);
-    const re = Float64Array.from({ length: 64 }, () => rng.next());
-    const im = Float64Array.from({ length: 64 }, () => rng.next());
-    const [re0, im0] = [re.slice(), im.slice()];
-    fft(re, im, 64, 0, 1, false);
-    fft(re, im, 64, 0, 1, true);
-    for (let i = 0; i < 64; i++) {
-      expect(re[i] / 64).toBeCloseTo(re0[i], 10);
-      expect(im[i] / 64).toBeCloseTo(im0[i], 10);
-    }
+describe("hue colours", () => {
+  it("converts the primary hues", () => {
+    expect(hsvToRgb(0, 1, 1)).toEqual([255, 0, 0]);
+    expect(hsvToRgb(1 / 3, 1, 1)).toEqual([0, 255, 0]);
+    expect(hsvToRgb(2 / 3, 1, 1)).toEqual([0, 0, 255]);
+    expect(hsvToRgb(0.5, 0, 0.5)).toEqual([128, 128, 128]);
   });
 
-  it("transforms a 2D impulse to a constant", () => {
-    const re = new Float64Array(16 * 16);
-    const im = new Float64Array(16 * 16);
-    re[0] = 1;
-    fft2(re, im, 16, false);
-    for (let i = 0; i < 256; i++) {
-      expect(re[i]).toBeCloseTo(1, 12);
-      expect(im[i]).toBeCloseTo(0, 12);
-    }
-  });
-});
-
-describe("colour helpers", () => {
-  it("round-trips HSV", () => {
-    for (const rgb of [[255, 0, 0], [10, 200, 90], [128, 128, 128], [0, 0, 0]] as const) {
-      const [h, s, v] = rgbToHsv(...rgb);
-      expect(hsvToRgb(h, s, v)).toEqual([...rgb]);
-    }
-  });
-
-  it("interpolates palette stops", () => {
-    const table = gradientPalette([[0, 0, 0], [255, 255, 255]]);
-    expect([...table.subarray(0, 3)]).toEqual([0, 0, 0]);
-    expect([...table.subarray(765, 768)]).toEqual([255, 255, 255]);
-    expect(table[3 * 128]).toBe(128);
+  it("cycles evenly through the hues", () => {
+    const palette = hueCycle(6, 1, 1);
+    expect([...palette]).toEqual([255, 0, 0, 255, 255, 0, 0, 255, 0, 0, 255, 255, 0, 0, 255, 255, 0, 255]);
   });
 });

@@ -42,7 +42,7 @@ describe("resolveRecipe", () => {
     ["color cmyk", { color: "cmyk" }, /color: .*"gray".*"rgb".*received "cmyk"/],
     ["quality 0", { quality: 0 }, /quality: .*received 0/],
     ["unknown key", { clases: 10 }, /clases/],
-    ["unknown family", { family: "mandelbrot" }, /unknown family "mandelbrot"; expected one of: fractal/],
+    ["unknown family", { family: "mandelbrot" }, /invalid recipe: family: unknown family "mandelbrot"; expected one of: /],
     ["options not an object", { options: 3 }, /options: .*received 3/],
     ["unknown family option", { options: { fill: 0.2 } }, /options.*fill/],
     ["fillingRate 2", { options: { fillingRate: 2 } }, /options\.fillingRate: .*received 2/],
@@ -91,6 +91,13 @@ describe("readContestParams", () => {
     expect(readContestParams(dir).recipe).toEqual({ seed: 9, points: 500, classes: 5 });
   });
 
+  it("warns when a contest key overrides an fdsl field", () => {
+    const dir = paramsDir({ "p.json": JSON.stringify({ numof_classes: 2, fdsl: { classes: 5 } }) });
+    const params = readContestParams(dir);
+    expect(params.recipe.classes).toBe(2);
+    expect(params.warnings[0]).toMatch(/numof_classes 2 overrides fdsl\.classes 5/);
+  });
+
   it("reports unknown keys", () => {
     const dir = paramsDir({ "p.json": JSON.stringify({ numof_classes: 5, batch: 64 }) });
     const { warnings } = readContestParams(dir);
@@ -106,6 +113,9 @@ describe("readContestParams", () => {
     ["classes as text", { "p.json": '{"numof_classes": "10"}' }, /numof_classes: .*number.*received "10"/],
     ["zero threads", { "p.json": '{"numof_thread": 0}' }, /numof_thread: .*received 0/],
     ["a non-square size", { "p.json": '{"image_size": [32, 64]}' }, /\[32, 64\] is not square/],
+    ["a size below 8", { "p.json": '{"image_size": 4}' }, /image_size: .*>=8.*received 4/],
+    ["too many classes", { "p.json": '{"numof_classes": 2000000}' }, /numof_classes: .*<=1000000/],
+    ["an unknown fdsl field", { "p.json": '{"fdsl": {"workers": 2}}' }, /unknown field fdsl\.workers/],
   ];
 
   it.each(rejected)("rejects %s", (_, files, message) => {

@@ -1,5 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { crc32 } from "node:zlib";
+import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { PngEncoder } from "../src/encode/png.js";
 import { validateDataset } from "../src/dataset/validate.js";
@@ -10,6 +12,20 @@ function png(size: number, channels: Channels = 1): Buffer {
   const canvas = createCanvas(size, size, channels);
   canvas.data[0] = 255;
   return new PngEncoder().encode(canvas);
+}
+
+function flipBit(bytes: Buffer, at: number): Buffer {
+  const copy = Buffer.from(bytes);
+  copy[at] ^= 1;
+  return copy;
+}
+
+/** Rewrites IHDR to claim 9 rows over 8 rows of data, with a valid CRC. */
+function taller(bytes: Buffer): Buffer {
+  const copy = Buffer.from(bytes);
+  copy.writeUInt32BE(9, 20);
+  copy.writeUInt32BE(crc32(copy.subarray(12, 29)), 29);
+  return copy;
 }
 
 /** Builds a dataset: categories x images of 8 px grey PNGs. */
@@ -36,6 +52,8 @@ describe("validateDataset", () => {
     ["another size", (d) => writeFileSync(join(d, "c1", "0.png"), png(9)), /size 9x9 differs from 8x8/],
     ["another channel count", (d) => writeFileSync(join(d, "c1", "1.png"), png(8, 3)), /3 channels differ from 1/],
     ["a folder inside a category", (d) => mkdirSync(join(d, "c0", "sub")), /sub: not a file/],
+    ["a flipped bit in the image data", (d) => writeFileSync(join(d, "c0", "0.png"), flipBit(png(8), 45)), /0\.png: .*IDAT fails its CRC/],
+    ["a header that overstates the height", (d) => writeFileSync(join(d, "c0", "0.png"), taller(png(8))), /holds 72 bytes; the header implies 81/],
   ];
 
   it.each(broken)("rejects %s", async (_, breakIt, message) => {
@@ -43,6 +61,19 @@ describe("validateDataset", () => {
     breakIt(dir);
     const report = await validateDataset(dir);
     expect(report.problem).toMatch(message);
+  });
+
+  it("decodes JPEG and interlaced PNG with sharp", async () => {
+    const dir = join(tempDir("jpeg"), "data");
+    mkdirSync(join(dir, "a"), { recursive: true });
+    const raw = { raw: { width: 8, height: 8, channels: 3 as const } };
+    const pixels = Buffer.alloc(8 * 8 * 3, 90);
+    writeFileSync(join(dir, "a", "0.jpg"), await sharp(pixels, raw).jpeg().toBuffer());
+    writeFileSync(join(dir, "a", "1.png"), await sharp(pixels, raw).png({ progressive: true }).toBuffer());
+    const report = await validateDataset(dir);
+    expect(report.problem).toBeNull();
+    expect(report.images).toBe(2);
+    expect(report.channels).toBe(3);
   });
 
   it("rejects a wrong category count", async () => {

@@ -3,8 +3,10 @@ import { Command, CommanderError } from "commander";
 import { FdslError } from "../errors.js";
 import { VERSION } from "../version.js";
 import { registerGenerate } from "./generate.js";
+import { registerMerge } from "./merge.js";
 import { registerPreview } from "./preview.js";
 import { registerValidate } from "./validate.js";
+import { registerVerify } from "./verify.js";
 
 /** Exit code of a usage error: a bad flag, recipe, params file or path. */
 const EXIT_USAGE = 2;
@@ -18,6 +20,8 @@ const program = new Command()
 
 registerGenerate(program);
 registerValidate(program);
+registerVerify(program);
+registerMerge(program);
 registerPreview(program);
 
 try {
@@ -34,6 +38,14 @@ function exitCodeOf(error: unknown): number {
   if (error instanceof FdslError) {
     console.error(`fdsl: ${error.message}`);
     return error.exitCode;
+  }
+  // A failed system call (a path that cannot be read or written, a full
+  // disk) is a failure to report in one line, not a crash.
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code === "string" && /^E[A-Z]+$/.test(code)) {
+    const hint = code === "ENOSPC" ? "; free some space and rerun the same command" : "";
+    console.error(`fdsl: ${(error as Error).message}${hint}`);
+    return 1;
   }
   console.error(error);
   return 1;

@@ -6,6 +6,12 @@ export function integerFlag(flag: string) {
     if (!/^-?\d+$/.test(value.trim())) {
       throw new InvalidArgumentError(`${flag} expects an integer; received "${value}"`);
     }
-    return Number(value);
+    const number = Number(value);
+    if (!Number.isSafeInteger(number)) {
+      throw new InvalidArgumentError(
+        `${flag} expects an integer up to ${Number.MAX_SAFE_INTEGER}; received "${value}"`,
+      );
+    }
+    return number;
   };
 }

@@ -1,9 +1,8 @@
 /**
  * A minimal PNG writer: one IDAT chunk, filter type 0 on every row,
- * deflate at level 1 with the run-length strategy. On sparse 256 px
- * fractal renders this is the fastest of the encoders measured, with
- * files as small as the default settings give (see BENCHMARKS.md);
- * tests decode its output with pngjs and sharp.
+ * deflate at level 1 with the run-length strategy. BENCHMARKS.md compares
+ * it with sharp and pngjs on fractal renders. The tests decode its output
+ * with pngjs and with sharp.
  */
 import { constants, crc32, deflateSync } from "node:zlib";
 import type { Canvas } from "../raster/canvas.js";

@@ -205,7 +205,9 @@ class FractalRenderer implements Renderer<FractalParams> {
     const { size, channels, points, options } = spec;
     this.game = new ChaosGame(points);
     this.canvas = createCanvas(size, size, channels);
-    const minPadding = options.patch ? 1 : 0;
+    // A patch reaches 1 px around its point, and the greyscale patch
+    // kernel touches one more pixel to the right (see raster/points.ts).
+    const minPadding = options.patch ? 2 : 0;
     this.style = {
       padding: Math.max(minPadding, Math.round(options.padding * size)),
       patch: options.patch,

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { UsageError } from "../errors.js";
 import { readJsonFile } from "./load.js";
-import { parseOrThrow, type RecipeInput } from "./schema.js";
+import { parseOrThrow, recipeSchema, type RecipeInput } from "./schema.js";
 
 /** The keys the contest defined, and the recipe field each sets. */
 const CONTEST_KEYS = {
@@ -19,14 +19,16 @@ const CONTEST_KEYS = {
   numof_thread: "workers",
 } as const;
 
-const positiveInt = z.number().int().min(1);
+const count = z.number().int().min(1).max(1_000_000);
+const side = z.number().int().min(8).max(4096);
 
+// The ranges are the recipe's, so errors name the contest key.
 const contestSchema = z.object({
-  numof_classes: positiveInt.optional(),
-  numof_instances: positiveInt.optional(),
+  numof_classes: count.optional(),
+  numof_instances: count.optional(),
   // One side length, or [width, height] with equal sides.
-  image_size: z.union([positiveInt, z.tuple([positiveInt, positiveInt])]).optional(),
-  numof_thread: positiveInt.optional(),
+  image_size: z.union([side, z.tuple([side, side])]).optional(),
+  numof_thread: z.number().int().min(1).max(1024).optional(),
   // fdsl's own recipe fields may ride along under this key.
   fdsl: z.record(z.string(), z.unknown()).optional(),
 });
@@ -67,10 +69,21 @@ export function readContestParams(dir: string): ContestParams {
     .filter((key) => !known.has(key))
     .map((key) => `${file}: unknown key "${key}" ignored; known keys: ${[...known].join(", ")}`);
 
+  if (params.fdsl !== undefined) {
+    // Checked here so that errors name the fdsl key of this file.
+    parseOrThrow(recipeSchema, params.fdsl, `params file ${file}`, ["fdsl"]);
+  }
   const recipe: Record<string, unknown> = { ...params.fdsl };
-  if (params.numof_classes !== undefined) recipe.classes = params.numof_classes;
-  if (params.numof_instances !== undefined) recipe.instances = params.numof_instances;
-  if (params.image_size !== undefined) recipe.size = squareSide(params.image_size, file);
+  const set = (key: keyof typeof CONTEST_KEYS, field: string, value: unknown): void => {
+    if (value === undefined) return;
+    if (recipe[field] !== undefined && recipe[field] !== value) {
+      warnings.push(`${file}: ${key} ${JSON.stringify(value)} overrides fdsl.${field} ${JSON.stringify(recipe[field])}`);
+    }
+    recipe[field] = value;
+  };
+  set("numof_classes", "classes", params.numof_classes);
+  set("numof_instances", "instances", params.numof_instances);
+  set("image_size", "size", params.image_size === undefined ? undefined : squareSide(params.image_size, file));
   return { recipe, workers: params.numof_thread, file, warnings };
 }
 

@@ -86,3 +86,13 @@ export function groupSizes(recipe: MixRecipe): Record<string, number> {
   const names = recipe.mix.length === 0 ? [recipe.family] : recipe.mix.map((e) => e.family);
   return Object.fromEntries(names.map((name) => [name, getFamily(name).groupSize]));
 }
+
+/**
+ * Returns the instances per planning unit: the least common multiple of
+ * the recipe's family group sizes, so every unit holds whole render
+ * groups of whichever family its category has.
+ */
+export function unitGroupSize(recipe: MixRecipe): number {
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  return Object.values(groupSizes(recipe)).reduce((lcm, size) => (lcm * size) / gcd(lcm, size), 1);
+}

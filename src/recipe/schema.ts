@@ -61,7 +61,12 @@ export const DEFAULT_RECIPE: Recipe = resolveRecipe({}, "the default recipe");
 export function resolveRecipe(input: unknown, source: string): Recipe {
   const recipe = parseOrThrow(recipeSchema, input, source, []);
   if (recipe.mix.length > 0) return resolveMix(recipe, input as Record<string, unknown>, source);
-  const family = getFamily(recipe.family);
+  let family;
+  try {
+    family = getFamily(recipe.family);
+  } catch (error) {
+    throw new UsageError(`invalid ${source}: family: ${(error as Error).message}`);
+  }
   const options = parseOrThrow(family.options, recipe.options, source, ["options"]);
   return { ...recipe, options: options as Record<string, unknown> };
 }
@@ -82,7 +87,12 @@ function resolveMix(recipe: Recipe, input: Record<string, unknown>, source: stri
       );
     }
     seen.add(entry.family);
-    const family = getFamily(entry.family);
+    let family;
+    try {
+      family = getFamily(entry.family);
+    } catch (error) {
+      throw new UsageError(`invalid ${source}: mix.${i}.family: ${(error as Error).message}`);
+    }
     const options = parseOrThrow(family.options, entry.options, source, ["mix", i, "options"]);
     return { ...entry, options: options as Record<string, unknown> };
   });
@@ -105,6 +115,8 @@ export function parseOrThrow<T>(
     throw new UsageError(`invalid ${source}: unknown field ${fields}; check its spelling`);
   }
   const path = where.join(".") || "(top level)";
+  // zod's type message already says "received <type>"; give the value instead.
+  const message = issue.code === "invalid_type" ? `expected ${issue.expected}` : issue.message;
   const received = "input" in issue ? `; received ${describeValue(issue.input)}` : "";
-  throw new UsageError(`invalid ${source}: ${path}: ${issue.message}${received}`);
+  throw new UsageError(`invalid ${source}: ${path}: ${message}${received}`);
 }

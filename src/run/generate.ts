@@ -1,47 +1,71 @@
-import { availableParallelism } from "node:os";
-import { mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import {
-  createManifest,
-  defaultManifestPath,
   loadResumableManifest,
   writeManifest,
   type CategoryEntry,
   type Manifest,
+  type OutputPlan,
 } from "../dataset/manifest.js";
-import { categoryName, createLayout, imageName, isTempName, type Layout } from "../dataset/layout.js";
-import { UsageError } from "../errors.js";
-import { getFamily } from "../families/registry.js";
+import { categoryName, imageName, type Layout } from "../dataset/layout.js";
+import { readTarImages } from "../dataset/tar-read.js";
+import { FdslError } from "../errors.js";
 import { groupSizes, planFamilies } from "../recipe/mix.js";
 import type { Recipe } from "../recipe/schema.js";
+import { VERSION } from "../version.js";
+import { acquireLock } from "./lock.js";
+import { checkFreeSpace, onDisk, removeTempFiles } from "./output.js";
+import {
+  categoriesOf,
+  folderUnits,
+  range,
+  shuffledUnits,
+  tarPlan,
+  tarUnits,
+  unitInstances,
+  type UnitSpace,
+} from "./plan.js";
 import { WorkerPool } from "./pool.js";
-import type { RenderTask, SearchTask } from "./tasks.js";
+import { checkOutputFolder, escapeRegExp, existingAncestor, setupRun, type RunOptions, type RunSetup } from "./setup.js";
+import { shardRange } from "./shard.js";
+import type { Checksum, RenderTask, Reply, SearchTask, TarTask, Task } from "./tasks.js";
 
 /** Progress of one phase: category search, then rendering. */
 export interface ProgressEvent {
   phase: "search" | "render";
   /** Categories found, or images written, in this run so far. */
   done: number;
-  /** What this run has to do in the phase (finished images excluded). */
+  /** The work of this run in the phase (finished images excluded). */
   total: number;
   /** Bytes of images written so far (render phase). */
   bytes: number;
 }
 
-export interface GenerateOptions {
-  /** Output folder; it will hold the category folders and nothing else. */
+export interface GenerateOptions extends RunOptions {
+  /** Output folder; it will hold the category folders (or tar files) and nothing else. */
   out: string;
-  /** Manifest path; default `<out>.manifest.json`. */
+  /** Manifest path; default `<out>.manifest.json`, see defaultManifestPath. */
   manifest?: string;
-  /** Worker threads, >= 1; default: the number of cores. */
+  /** Worker threads, 1..1024; default: the number of cores. */
   workers?: number;
+  /** The part of the run to make; default: all of it. */
+  shard?: RunOptions["shard"];
+  /** ImageFolder files (default) or WebDataset tar files. */
+  output?: "folder" | "wds";
+  /** Images per tar file, rounded to whole render groups; default: about 1 GB of images per tar. */
+  imagesPerTar?: number;
+  /** Tar file names are `<prefix>-000000.tar`; default: the name of `out`. */
+  tarPrefix?: string;
+  /** Estimate the output size and stop if it does not fit; default true. */
+  checkSpace?: boolean;
   onProgress?: (event: ProgressEvent) => void;
 }
 
 export interface GenerateSummary {
   out: string;
   manifest: string;
-  /** Images in the dataset when the run ended. */
+  /** Images of this shard in the dataset when the run ended. */
   images: number;
   /** Images this run wrote; the rest were there already. */
   written: number;
@@ -50,187 +74,355 @@ export interface GenerateSummary {
   seconds: number;
 }
 
-/** Images per render task: large enough to amortise messaging. */
+/** Images per ImageFolder render task: large enough to amortise messaging. */
 const IMAGES_PER_TASK = 100;
 
+/** Target size of a tar file when `imagesPerTar` is not given. */
+const TAR_BYTES = 1e9;
+
+/** Categories whose first render sizes the output estimates. */
+const SAMPLE_CATEGORIES = 4;
+
+/** Seconds between manifest checkpoints during the category search. */
+const CHECKPOINT_SECONDS = 10;
+
+/** Everything a run decides before it writes an image. */
+interface Run extends RunSetup {
+  recipe: Recipe;
+  options: GenerateOptions;
+  pool: WorkerPool;
+  previous: Manifest | null;
+  /** The manifest being built; written at checkpoints and at the end. */
+  manifest: Manifest;
+  /** Categories searched so far, for progress across search passes. */
+  searched: number;
+}
+
+type Result = Pick<GenerateSummary, "images" | "written" | "bytes">;
+
 /**
- * Generates the dataset of `recipe` into `options.out`, resuming any
- * earlier run of the same recipe there: finished images are kept and
- * only missing ones are made. Output bytes do not depend on the worker
- * count or on interruptions.
+ * Generates the dataset of `recipe` (or one shard of it) into
+ * `options.out`, resuming an earlier run of the same recipe there:
+ * finished images are kept and only missing ones are made. Output bytes
+ * do not depend on the worker count, on sharding or on interruptions.
+ * Invalid options throw a UsageError before anything is written.
  */
 export async function generate(recipe: Recipe, options: GenerateOptions): Promise<GenerateSummary> {
   const started = performance.now();
-  const out = resolve(options.out);
-  const manifestPath = resolve(options.manifest ?? defaultManifestPath(options.out));
-  const workers = options.workers ?? availableParallelism();
-  if (!Number.isInteger(workers) || workers < 1) {
-    throw new UsageError(`invalid worker count ${workers}; expected an integer >= 1`);
-  }
-  const layout = createLayout(recipe.classes, recipe.instances, recipe.format);
-  const previous = loadResumableManifest(manifestPath, recipe);
-  const existing = prepareOutput(out, layout, recipe.classes, previous !== null);
+  const setup = setupRun(recipe, options);
+  const previous = loadResumableManifest(setup.manifestPath, recipe, setup, setup.shard);
+  checkOutputFolder(setup, ownedNamePattern(setup), previous !== null, recipe);
+  mkdirSync(dirname(setup.manifestPath), { recursive: true });
+  const release = acquireLock(`${setup.manifestPath}.lock`);
 
-  const pool = new WorkerPool(workers, { recipe, out, layout });
+  const pool = new WorkerPool(setup.workers, { recipe, out: setup.out, layout: setup.layout });
+  const manifest = emptyManifest(recipe, setup, previous);
+  const run: Run = { ...setup, recipe, options, pool, previous, manifest, searched: 0 };
   try {
-    const manifest = previous ?? (await searchCategories(pool, recipe, layout, options));
-    if (previous === null) writeManifest(manifestPath, manifest);
-    const tasks = planRenders(manifest, existing);
-    const { written, bytes } = await renderAll(pool, tasks, { ...options, instances: recipe.instances });
-    removeTempFiles(out);
-    return {
-      out,
-      manifest: manifestPath,
-      images: recipe.classes * recipe.instances,
-      written,
-      bytes,
-      seconds: (performance.now() - started) / 1000,
-    };
+    const result = setup.kind === "wds" ? await generateTars(run) : await generateFolders(run);
+    return { ...result, out: setup.out, manifest: setup.manifestPath, seconds: (performance.now() - started) / 1000 };
   } finally {
     await pool.close();
+    release();
   }
+}
+
+/** Returns a test for the top-level names of the output folder. */
+function ownedNamePattern({ kind, layout, prefix }: RunSetup): (name: string) => boolean {
+  if (kind === "wds") {
+    const tar = new RegExp(`^${escapeRegExp(prefix)}-\\d{6,}\\.tar$`);
+    return (name) => tar.test(name);
+  }
+  const category = new RegExp(`^\\d{${layout.categoryDigits}}$`);
+  return (name) => category.test(name);
+}
+
+function emptyManifest(recipe: Recipe, setup: RunSetup, previous: Manifest | null): Manifest {
+  return {
+    fdsl: VERSION,
+    recipe,
+    layout: setup.layout,
+    groupSize: groupSizes(recipe),
+    output: { kind: "folder" },
+    shard: setup.shard,
+    complete: false,
+    categories: previous?.categories ?? [],
+    checksums: {},
+  };
+}
+
+async function generateFolders(run: Run): Promise<Result> {
+  const { out, layout, space, shard } = run;
+  const [first, last] = folderUnits(space, shard);
+  const ownsImage = (name: string): boolean => {
+    const match = /^(\d+)_(\d+)\./.exec(name);
+    if (match === null) return false;
+    const unit = Number(match[1]) * space.groups + Math.floor(Number(match[2]) / space.groupSize);
+    return unit >= first && unit < last;
+  };
+  const needed = categoriesOf(space, range(first, last));
+  const samples = needed.slice(0, SAMPLE_CATEGORIES);
+
+  await searchCategories(run, samples);
+  const present = listPresent(out, layout, needed);
+  const { tasks, skipped } = planFolderTasks(run, first, last, present);
+  const images = tasks.reduce((n, t) => n + taskImages(space, t), 0);
+  if (run.options.checkSpace !== false && images > 0) {
+    const perImage = await meanImageSize(run, samples);
+    checkFreeSpace(existingAncestor(out), (block) => images * onDisk(perImage, block) * 1.05);
+  }
+
+  run.manifest.output = { kind: "folder" };
+  startOutput(run, needed);
+  if (existsSync(out)) removeTempFiles(out, ownsImage, 1);
+  await searchCategories(run, needed);
+
+  const { written, bytes } = await renderTasks(run, tasks, images);
+  for (const [category, instance] of skipped) {
+    const name = categoryName(layout, category);
+    const known = run.previous?.checksums?.[name]?.[instance];
+    run.manifest.checksums[name][instance] = known || sha256File(join(out, name, imageName(layout, category, instance)));
+  }
+  removeTempFiles(out, ownsImage, 1);
+  finishManifest(run);
+  return { images: ownedImages(space, first, last), written, bytes };
+}
+
+async function generateTars(run: Run): Promise<Result> {
+  const { recipe, out, space, shard, prefix } = run;
+  const samples = Array.from({ length: Math.min(SAMPLE_CATEGORIES, recipe.classes) }, (_, c) => c);
+  await searchCategories(run, samples);
+
+  const groupsPerTar = await chooseGroupsPerTar(run, samples);
+  const plan = tarPlan(space, groupsPerTar);
+  const order = shuffledUnits(recipe, space);
+  const [firstTar, lastTar] = shardRange(plan.tars, shard);
+  const unitsOf = (t: number) => [...tarUnits(order, plan, t)];
+  const tarName = (t: number) => `${prefix}-${String(t).padStart(6, "0")}.tar`;
+  const ownsTar = (name: string) => {
+    const match = /-(\d+)\.tar$/.exec(name);
+    return match !== null && Number(match[1]) >= firstTar && Number(match[1]) < lastTar;
+  };
+
+  const tasks: TarTask[] = [];
+  const skipped: number[] = [];
+  const neededUnits: number[] = [];
+  for (const t of range(firstTar, lastTar)) {
+    neededUnits.push(...unitsOf(t));
+    if (existsSync(join(out, tarName(t)))) skipped.push(t);
+    else tasks.push({ type: "tar", id: t, path: join(out, tarName(t)), units: unitsOf(t), groups: space.groups });
+  }
+  const imagesOf = (units: number[]) => units.reduce((m, u) => m + unitSize(space, u), 0);
+  const images = tasks.reduce((n, t) => n + imagesOf(t.units), 0);
+  if (run.options.checkSpace !== false && images > 0) {
+    const perImage = await meanImageSize(run, samples);
+    // Per sample: the image, the .cls and .json members, three headers.
+    const perSample = perImage + 3 * 512 + 1024;
+    checkFreeSpace(existingAncestor(out), () => images * perSample * 1.05);
+  }
+
+  run.manifest.output = { kind: "wds", prefix, groupsPerTar, tars: plan.tars };
+  const needed = categoriesOf(space, neededUnits);
+  startOutput(run, needed);
+  removeTempFiles(out, ownsTar, 0);
+  await searchCategories(run, needed);
+
+  const { written, bytes } = await renderTasks(run, tasks, images);
+  for (const t of skipped) await checksumTar(run, join(out, tarName(t)));
+  removeTempFiles(out, ownsTar, 0);
+  finishManifest(run);
+  return { images: imagesOf(neededUnits), written, bytes };
 }
 
 /**
- * Checks that `out` is a folder holding only this run's category folders
- * (or does not exist), creates it, deletes temporary files left by a
- * killed run and returns the image names already present per category.
+ * Writes the manifest (complete: false) and then creates the output
+ * folder, in that order, so shards that share the folder always find a
+ * manifest beside any data.
  */
-function prepareOutput(out: string, layout: Layout, classes: number, resuming: boolean): Set<string>[] {
-  const expected = new Set(Array.from({ length: classes }, (_, c) => categoryName(layout, c)));
-  let entries: string[] = [];
-  try {
-    if (!statSync(out).isDirectory()) {
-      throw new UsageError(`output path ${out} exists and is not a folder; choose a folder path for --out`);
-    }
-    entries = readdirSync(out);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+function startOutput(run: Run, needed: number[]): void {
+  for (const c of needed) {
+    run.manifest.checksums[categoryName(run.layout, c)] = new Array(run.recipe.instances).fill("");
   }
-  const foreign = entries.filter(
-    (name) => !expected.has(name) || !statSync(join(out, name)).isDirectory(),
-  );
-  if (foreign.length > 0) {
-    throw new UsageError(
-      `output folder ${out} holds "${foreign[0]}", which is not a category of this recipe; ` +
-        `choose an empty or new folder for --out`,
-    );
-  }
-  if (entries.length > 0 && !resuming) {
-    throw new UsageError(
-      `output folder ${out} holds category folders but no manifest beside it; ` +
-        `choose an empty or new folder for --out`,
-    );
-  }
-  mkdirSync(out, { recursive: true });
-  removeTempFiles(out);
-  return Array.from({ length: classes }, (_, c) => {
-    const dir = join(out, categoryName(layout, c));
-    try {
-      return new Set(readdirSync(dir));
-    } catch {
-      return new Set<string>();
-    }
-  });
+  mkdirSync(dirname(run.manifestPath), { recursive: true });
+  writeManifestChecked(run);
+  mkdirSync(run.out, { recursive: true });
 }
 
-function removeTempFiles(out: string): void {
-  for (const category of readdirSync(out)) {
-    const dir = join(out, category);
-    for (const name of readdirSync(dir)) {
-      if (isTempName(name)) rmSync(join(dir, name), { force: true });
-    }
-  }
-}
-
-async function searchCategories(
-  pool: WorkerPool,
-  recipe: Recipe,
-  layout: Layout,
-  options: GenerateOptions,
-): Promise<Manifest> {
-  const tasks: SearchTask[] = Array.from({ length: recipe.classes }, (_, category) => ({
-    type: "search",
-    id: category,
-    category,
-  }));
-  const categories: CategoryEntry[] = new Array(recipe.classes);
+/**
+ * Searches the categories of `wanted` that are not found yet, sends
+ * their parameters to every worker and keeps them in the manifest, which
+ * is written every CHECKPOINT_SECONDS once the output has started, so a
+ * killed search resumes where it stopped.
+ */
+async function searchCategories(run: Run, wanted: number[]): Promise<void> {
+  const known = new Map(run.manifest.categories.map((entry) => [entry.index, entry]));
+  const missing = wanted.filter((c) => !known.has(c));
+  const { recipe, layout, options, manifest } = run;
   const plan = planFamilies(recipe);
-  let done = 0;
-  await pool.run(tasks, (reply) => {
+  const tasks: SearchTask[] = missing.map((category) => ({ type: "search", id: category, category }));
+  const total = run.searched + missing.length;
+  let checkpoint = performance.now();
+  await run.pool.run(tasks, (reply) => {
     if (reply.type !== "category") return;
-    categories[reply.category] = {
+    const entry: CategoryEntry = {
       index: reply.category,
       name: categoryName(layout, reply.category),
       family: plan[reply.category],
       params: reply.params,
     };
-    done++;
-    options.onProgress?.({ phase: "search", done, total: recipe.classes, bytes: 0 });
+    known.set(entry.index, entry);
+    run.searched++;
+    options.onProgress?.({ phase: "search", done: run.searched, total, bytes: 0 });
+    if (Object.keys(manifest.checksums).length > 0 && performance.now() - checkpoint > CHECKPOINT_SECONDS * 1000) {
+      manifest.categories = sortedCategories(known);
+      writeManifestChecked(run);
+      checkpoint = performance.now();
+    }
   });
-  return createManifest(recipe, layout, groupSizes(recipe), categories);
+  manifest.categories = sortedCategories(known);
+  run.pool.broadcast({
+    type: "categories",
+    categories: wanted.map((c) => known.get(c)!).map(({ index, family, params }) => ({ index, family, params })),
+  });
+}
+
+function sortedCategories(known: Map<number, CategoryEntry>): CategoryEntry[] {
+  return [...known.values()].sort((a, b) => a.index - b.index);
+}
+
+/** Mean encoded size of the first render group of `categories`. */
+async function meanImageSize(run: Run, categories: number[]): Promise<number> {
+  let sizes: number[] = [];
+  await run.pool.run([{ type: "measure", id: 0, categories }], (reply) => {
+    if (reply.type === "measured") sizes = reply.sizes;
+  });
+  return sizes.reduce((a, b) => a + b, 0) / Math.max(1, sizes.length);
+}
+
+/** Render groups per tar, so a tar holds about TAR_BYTES of images or the requested count. */
+async function chooseGroupsPerTar(run: Run, samples: number[]): Promise<number> {
+  const previous = run.previous?.output;
+  if (previous?.kind === "wds" && previous.groupsPerTar > 0) return previous.groupsPerTar;
+  const { imagesPerTar } = run.options;
+  if (imagesPerTar !== undefined) return Math.max(1, Math.round(imagesPerTar / run.space.groupSize));
+  const perImage = await meanImageSize(run, samples);
+  return Math.max(1, Math.round(TAR_BYTES / perImage / run.space.groupSize));
+}
+
+/** Lists the image files present in each needed category folder. */
+function listPresent(out: string, layout: Layout, categories: number[]): Map<number, Set<string>> {
+  const present = new Map<number, Set<string>>();
+  for (const c of categories) {
+    const dir = join(out, categoryName(layout, c));
+    present.set(c, new Set(existsSync(dir) ? readdirSync(dir) : []));
+  }
+  return present;
 }
 
 /**
- * Lists render tasks for every instance group with a missing image,
- * a task covering up to IMAGES_PER_TASK images of one category.
+ * Lists render tasks for the owned units with a missing image, each
+ * covering up to IMAGES_PER_TASK images of one category, and the images
+ * of complete units, which are kept.
  */
-function planRenders(manifest: Manifest, existing: Set<string>[]): RenderTask[] {
-  const { recipe, layout } = manifest;
+function planFolderTasks(
+  run: Run,
+  first: number,
+  last: number,
+  present: Map<number, Set<string>>,
+): { tasks: RenderTask[]; skipped: [number, number][] } {
+  const { layout, space } = run;
+  const groupsPerTask = Math.max(1, Math.floor(IMAGES_PER_TASK / space.groupSize));
   const tasks: RenderTask[] = [];
+  const skipped: [number, number][] = [];
+  let open: RenderTask | null = null;
 
-  for (const category of manifest.categories) {
-    const groupSize = manifest.groupSize[category.family];
-    const groups = Math.ceil(recipe.instances / groupSize);
-    const groupsPerTask = Math.max(1, Math.floor(IMAGES_PER_TASK / groupSize));
-    const present = existing[category.index];
-    const isPending = (group: number): boolean => {
-      const end = Math.min((group + 1) * groupSize, recipe.instances);
-      for (let i = group * groupSize; i < end; i++) {
-        if (!present.has(imageName(layout, category.index, i))) return true;
-      }
-      return false;
-    };
-    let group = 0;
-    while (group < groups) {
-      if (!isPending(group)) {
-        group++;
-        continue;
-      }
-      const start = group;
-      while (group < groups && group - start < groupsPerTask && isPending(group)) group++;
-      tasks.push({
-        type: "render",
-        id: tasks.length,
-        category: category.index,
-        family: category.family,
-        params: category.params,
-        groupStart: start,
-        groupEnd: group,
-      });
+  for (let u = first; u < last; u++) {
+    const { category, group, start, end } = unitInstances(space, u);
+    const names = present.get(category)!;
+    let complete = true;
+    for (let i = start; i < end && complete; i++) complete = names.has(imageName(layout, category, i));
+    if (complete) {
+      for (let i = start; i < end; i++) skipped.push([category, i]);
+      open = null;
+      continue;
     }
+    if (open && open.category === category && open.groupEnd === group && group - open.groupStart < groupsPerTask) {
+      open.groupEnd++;
+      continue;
+    }
+    open = { type: "render", id: tasks.length, category, groupStart: group, groupEnd: group + 1 };
+    tasks.push(open);
   }
-  return tasks;
+  return { tasks, skipped };
 }
 
-async function renderAll(
-  pool: WorkerPool,
-  tasks: RenderTask[],
-  options: GenerateOptions & { instances: number },
-): Promise<{ written: number; bytes: number }> {
-  const instances = options.instances;
-  const total = tasks.reduce((sum, task) => {
-    const size = getFamily(task.family).groupSize;
-    return sum + Math.min(task.groupEnd * size, instances) - task.groupStart * size;
-  }, 0);
+function taskImages(space: UnitSpace, task: RenderTask): number {
+  const end = Math.min(task.groupEnd * space.groupSize, space.instances);
+  return end - task.groupStart * space.groupSize;
+}
+
+function unitSize(space: UnitSpace, u: number): number {
+  const { start, end } = unitInstances(space, u);
+  return end - start;
+}
+
+function ownedImages(space: UnitSpace, first: number, last: number): number {
+  let images = 0;
+  for (let u = first; u < last; u++) images += unitSize(space, u);
+  return images;
+}
+
+async function renderTasks(run: Run, tasks: Task[], total: number): Promise<{ written: number; bytes: number }> {
+  const { options } = run;
   let written = 0;
   let bytes = 0;
   options.onProgress?.({ phase: "render", done: 0, total, bytes: 0 });
-  await pool.run(tasks, (reply) => {
+  await run.pool.run(tasks, (reply: Reply) => {
     if (reply.type !== "rendered") return;
+    recordChecksums(run, reply.checksums);
     written += reply.images;
     bytes += reply.bytes;
     options.onProgress?.({ phase: "render", done: written, total, bytes });
   });
   return { written, bytes };
+}
+
+function recordChecksums(run: Run, checksums: Checksum[]): void {
+  for (const [category, instance, digest] of checksums) {
+    run.manifest.checksums[categoryName(run.layout, category)][instance] = digest;
+  }
+}
+
+/** Records the checksums of a tar written by an earlier run. */
+async function checksumTar(run: Run, path: string): Promise<void> {
+  let images;
+  try {
+    images = await readTarImages(path, run.layout);
+  } catch (error) {
+    throw new FdslError(`tar file ${path} is damaged (${(error as Error).message}); delete it and rerun`);
+  }
+  for (const { category, instance, digest } of images) {
+    const name = categoryName(run.layout, category);
+    run.manifest.checksums[name][instance] = run.previous?.checksums?.[name]?.[instance] || digest;
+  }
+}
+
+function sha256File(path: string): string {
+  return createHash("sha256").update(readFileSync(path)).digest("hex");
+}
+
+function finishManifest(run: Run): void {
+  run.manifest.complete = true;
+  writeManifestChecked(run);
+}
+
+/** Writes the manifest, turning a full disk into advice to rerun. */
+function writeManifestChecked(run: Run): void {
+  try {
+    writeManifest(run.manifestPath, run.manifest);
+  } catch (error) {
+    const err = error as NodeJS.ErrnoException;
+    const hint = err.code === "ENOSPC" ? "; free some space and rerun the same command: finished images are kept" : "";
+    throw new FdslError(`cannot write manifest ${run.manifestPath}: ${err.message}${hint}`);
+  }
 }

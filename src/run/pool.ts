@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { FdslError, UsageError } from "../errors.js";
-import type { Reply, Task, WorkerInit } from "./tasks.js";
+import type { CategoriesMessage, Reply, Task, WorkerInit } from "./tasks.js";
 
 /** Tasks queued at each worker, so it never waits for the main thread. */
 const IN_FLIGHT_PER_WORKER = 2;
@@ -38,7 +38,12 @@ export class WorkerPool {
     let pending = tasks.length;
     return new Promise<void>((resolve, reject) => {
       if (pending === 0) return resolve();
+      // The first failure wins: closing the pool makes the other
+      // workers exit with code 1, which is no news.
+      let failed = false;
       const fail = (error: Error): void => {
+        if (failed) return;
+        failed = true;
         this.close().finally(() => reject(error));
       };
       const feed = (worker: Worker): void => {
@@ -60,6 +65,11 @@ export class WorkerPool {
         for (let i = 0; i < IN_FLIGHT_PER_WORKER; i++) feed(worker);
       }
     });
+  }
+
+  /** Sends a message to every worker, ahead of any task sent later. */
+  broadcast(message: CategoriesMessage): void {
+    for (const worker of this.workers) worker.postMessage(message);
   }
 
   async close(): Promise<void> {
