@@ -10,7 +10,7 @@
  * An instance renders the system with the chaos game, colours each pixel
  * by its log point density with a random hue shift, and composites it
  * over a diamond-square (plasma) background. In multi-instance mode an
- * image holds 1..5 renders of the category's system, each scaled to
+ * image contains 1..5 renders of the category's system, each scaled to
  * 15-60% of the image side, as in the paper's multi-instance setting.
  */
 import { z } from "zod";

@@ -9,7 +9,7 @@
  * alpha in [0.5, 3.5], transformed back to the image plane.
  *
  * A category fixes the kind, the shape or alpha, and a colour palette
- * (3 random colours blended linearly); an instance draws new leaves or
+ * of 3 random colours blended linearly. An instance draws new leaves or
  * new phases. Greyscale output uses the palette's mean of R, G and B.
  */
 import { z } from "zod";

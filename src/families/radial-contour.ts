@@ -1,11 +1,11 @@
 /**
  * Radial Contour DataBase, RCDB (Kataoka et al., CVPR 2022): 1..200
  * concentric polygons whose vertices are displaced radially by Perlin
- * noise, grey lines on white. A category fixes the vertex count (drawn
- * from an exponential with mean 100, redrawn until in 3..200), the
- * polygon count, the noise strength and the per-polygon offset (the
- * reference's "line width"); as in the reference renderer, each instance
- * draws a new start radius, new oval ratios, a new centre and new noise.
+ * noise, grey lines on white. A category fixes the vertex count, drawn
+ * from an exponential with mean 100 and redrawn until in 3..200. It also
+ * fixes the polygon count, the noise strength and the per-polygon offset
+ * (the reference's "line width"). As in the reference renderer, each
+ * instance draws a new start radius, oval ratios, centre and noise.
  *
  * Geometry follows the reference at 512 px and is scaled to the output
  * size: vertex i of polygon k moves by -(2 eta noise - eta - w) along

@@ -4,7 +4,7 @@
  * Perlin noise and two sine waves. A category fixes the vertex count,
  * orbit count, the two frequencies, the noise strength, the per-orbit
  * offset (the reference's "line width"), the start radius and the oval
- * ratios; an instance draws a new centre, new noise and a new grey level
+ * ratios. An instance draws a new centre, new noise and a new grey level
  * per orbit, on black.
  *
  * Geometry follows the reference renderer at 512 px and is scaled to
@@ -100,7 +100,7 @@ function sampleCategory(spec: ImageSpec<VisualAtomOptions>, rng: Rng): VisualAto
   const vertices = rng.int(o.minVertices, o.maxVertices);
   const orbits = rng.int(o.minOrbits, o.maxOrbits);
   const n1 = rng.int(0, o.maxFrequency);
-  // Redraw until distinct; the range holds at least two values.
+  // Redraw until distinct. The range contains at least two values, so this ends.
   let n2 = rng.int(0, o.maxFrequency);
   while (n2 === n1) n2 = rng.int(0, o.maxFrequency);
   return {

@@ -19,8 +19,8 @@ export function createFloatImage(width: number, height: number): FloatImage {
  * Blends a segment of `width` pixels with round caps over `image`:
  * each pixel moves towards `value` by its coverage. Coverage is
  * clamp(width / 2 + 0.5 - distance, 0, 1) for strokes at least 1 px
- * wide; a thinner stroke is drawn as a 1 px stroke whose coverage is
- * scaled by its width, which keeps its total ink proportional to width.
+ * wide. A thinner stroke is drawn as a 1 px stroke with its coverage
+ * scaled by its width, so its total ink stays proportional to width.
  * Parts outside the image are clipped; non-finite coordinates draw nothing.
  */
 export function strokeSegment(
@@ -58,7 +58,8 @@ export function strokeSegment(
       const cx = px + 0.5 - x0;
       // Project the pixel centre onto the segment, clamped to its ends.
       let t = (cx * dx + cy * dy) * inverse;
-      t = t < 0 ? 0 : t > 1 ? 1 : t;
+      if (t < 0) t = 0;
+      else if (t > 1) t = 1;
       const ex = cx - t * dx;
       const ey = cy - t * dy;
       const distanceSquared = ex * ex + ey * ey;
@@ -140,12 +141,11 @@ export function strokeClosedPolyline(
 const MIN_STEP = 0.5;
 
 /**
- * Raises the scratch coverage of the pixels near one segment (the
- * coverage rule of strokeSegment). Each row visits only the pixels
- * whose centres lie in the row's cut through the stroke's capsule (the
- * segment widened by `reach`), which is one interval because a capsule
- * is convex: the hull of its cuts through the two end discs and the
- * band between them.
+ * Raises the scratch coverage of the pixels near one segment, with the
+ * coverage rule of strokeSegment. Each row visits only the pixels whose
+ * centres lie in the row's cut through the capsule (the segment widened
+ * by `reach`). A capsule is convex, so the cut is one interval: the hull
+ * of the cuts through the two end discs and the band between them.
  */
 function coverSegment(
   scratch: PolylineScratch,
@@ -223,7 +223,8 @@ function coverSegment(
     for (let px = left; px <= right; px++) {
       const cx = px + 0.5 - x0;
       let t = (cx * dx + cy * dy) * inverse;
-      t = t < 0 ? 0 : t > 1 ? 1 : t;
+      if (t < 0) t = 0;
+      else if (t > 1) t = 1;
       const ex = cx - t * dx;
       const ey = cy - t * dy;
       const distanceSquared = ex * ex + ey * ey;

@@ -1,9 +1,9 @@
 /**
  * Mixed recipes: categories drawn from several families with given
- * shares. Category counts follow the shares by largest remainder (exact
- * when the shares sum to the class count), and which category gets which
- * family is a seeded shuffle, so the plan is a pure function of the
- * recipe and any worker can compute it.
+ * shares. Category counts follow the shares by largest remainder, which
+ * is exact when the shares sum to the class count. Which category gets
+ * which family is a seeded shuffle, so the plan is a pure function of
+ * the recipe and any worker can compute it.
  */
 import { z } from "zod";
 import { UsageError } from "../errors.js";
@@ -89,7 +89,7 @@ export function groupSizes(recipe: MixRecipe): Record<string, number> {
 
 /**
  * Returns the instances per planning unit: the least common multiple of
- * the recipe's family group sizes, so every unit holds whole render
+ * the recipe's family group sizes, so every unit contains whole render
  * groups of whichever family its category has.
  */
 export function unitGroupSize(recipe: MixRecipe): number {
