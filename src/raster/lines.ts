@@ -173,14 +173,22 @@ function coverSegment(
   const reachSquared = reach * reach;
   let count = scratch.touchedCount;
 
+  // Per-segment constants of the band |x dy - cy dx| < reach * length,
+  // 0 <= x dx + cy dy <= length^2, solved for x on each row.
+  const inverseDx = dx !== 0 ? 1 / dx : 0;
+  const inverseDy = dy !== 0 ? 1 / dy : 0;
+  const bandHalf = Math.abs(reach * length * inverseDy);
+  const slope = dx * inverseDy;
+  const tSlope = -dy * inverseDx;
+  const tEnd = lengthSquared * inverseDx;
+
   for (let py = top; py <= bottom; py++) {
     const cy = py + 0.5 - y0;
     // The row's cut through the capsule, relative to x0.
     let low = Infinity;
     let high = -Infinity;
-    const dyStart = cy;
-    if (dyStart * dyStart < reachSquared) {
-      const half = Math.sqrt(reachSquared - dyStart * dyStart);
+    if (cy * cy < reachSquared) {
+      const half = Math.sqrt(reachSquared - cy * cy);
       low = -half;
       high = half;
     }
@@ -191,22 +199,25 @@ function coverSegment(
       if (dx + half > high) high = dx + half;
     }
     if (lengthSquared > 0) {
-      // Band: |x dy - cy dx| < reach * length, and 0 <= x dx + cy dy <= length^2.
       let bandLow = -Infinity;
       let bandHigh = Infinity;
       if (dy !== 0) {
-        const a = (cy * dx - reach * length) / dy;
-        const b = (cy * dx + reach * length) / dy;
-        bandLow = Math.min(a, b);
-        bandHigh = Math.max(a, b);
-      } else if (Math.abs(cy) >= reach) {
+        const centre = cy * slope;
+        bandLow = centre - bandHalf;
+        bandHigh = centre + bandHalf;
+      } else if (cy >= reach || cy <= -reach) {
         bandLow = Infinity;
       }
       if (dx !== 0) {
-        const a = (-cy * dy) / dx;
-        const b = (lengthSquared - cy * dy) / dx;
-        bandLow = Math.max(bandLow, Math.min(a, b));
-        bandHigh = Math.min(bandHigh, Math.max(a, b));
+        const a = cy * tSlope;
+        const b = a + tEnd;
+        if (a < b) {
+          if (a > bandLow) bandLow = a;
+          if (b < bandHigh) bandHigh = b;
+        } else {
+          if (b > bandLow) bandLow = b;
+          if (a < bandHigh) bandHigh = a;
+        }
       } else if (cy * dy < 0 || cy * dy > lengthSquared) {
         bandLow = Infinity;
       }
