@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../src/errors.js";
+import { fractal, type FractalParams } from "../src/families/fractal.js";
 import { fractalSvd, type FractalSvdParams } from "../src/families/fractal-svd.js";
 import { CategorySampler, InstanceRenderer, type ModeSettings } from "../src/families/modes.js";
 import { visualAtom, type VisualAtomParams } from "../src/families/visual-atom.js";
@@ -42,6 +43,38 @@ describe("ofdb mode", () => {
     const [again] = renderInstances(s, [0]);
     expect(same(a, b)).toBe(false);
     expect(same(a, again)).toBe(true);
+  });
+});
+
+describe("modes with FractalDB", () => {
+  const spec = specOf(fractal, { searchSize: 64, searchPoints: 4000, minMaps: 2, maxMaps: 2 }, 32, 1, 3000);
+
+  it("ofdb repeats instance 0 across the four flips", () => {
+    const s = settings({ mode: "ofdb" });
+    const params = new CategorySampler(s).sample(fractal, spec, 0, 0);
+    const renderer = new InstanceRenderer(fractal, spec, s);
+    const out = renderer.createCanvases(spec);
+    renderer.render(params, 0, 3, out);
+    const base = renderer.createCanvases(spec);
+    new InstanceRenderer(fractal, spec, settings()).render(params, 0, 0, base);
+    for (const canvas of out) expect(same(canvas.data, base[0].data)).toBe(true);
+  });
+
+  it("1p-frac keeps two maps close to the base system", () => {
+    const s = settings({ mode: "1p-frac", perturbation: 0.1 });
+    const sampler = new CategorySampler(s);
+    const all = Array.from({ length: 6 }, (_, c) => sampler.sample(fractal, spec, c, 0) as FractalParams);
+    for (const params of all) {
+      expect(params.maps).toHaveLength(2);
+      expect(params.variants[0]).toBe(0);
+      params.maps.forEach((map, j) => {
+        map.forEach((value, k) => {
+          const ratio = value / all[0].maps[j][k];
+          expect(ratio).toBeGreaterThanOrEqual(0.9 / 1.1 - 1e-12);
+          expect(ratio).toBeLessThanOrEqual(1.1 / 0.9 + 1e-12);
+        });
+      });
+    }
   });
 });
 
