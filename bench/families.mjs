@@ -6,7 +6,9 @@
 //    image for render and PNG encode, over 20 categories.
 // Prints Markdown table rows. Usage:
 //   node bench/families.mjs [classes] [instances] [workers] [family...]
-// e.g. node bench/families.mjs 20 100 2
+// e.g. node bench/families.mjs 100 100 2; classes 0 skips the end-to-end
+// runs. For the line families the second table also gives the mean
+// polyline vertices drawn per image (vertices x orbits or polygons).
 // Runs into $FDSL_BENCH_DIR (default /tmp/fdsl-bench-families).
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -23,9 +25,11 @@ const cli = fileURLToPath(new URL("../dist/cli/main.js", import.meta.url));
 const root = process.env.FDSL_BENCH_DIR ?? "/tmp/fdsl-bench-families";
 mkdirSync(root, { recursive: true });
 
-console.log("| family | images | images/s (whole run) | images/s (render phase) | wall s | MB written |");
-console.log("| --- | --- | --- | --- | --- | --- |");
-for (const family of families) {
+if (classes !== "0") {
+  console.log("| family | images | images/s (whole run) | images/s (render phase) | wall s | MB written |");
+  console.log("| --- | --- | --- | --- | --- | --- |");
+}
+for (const family of classes === "0" ? [] : families) {
   const dir = mkdtempSync(join(root, `${family}-`));
   const flags = ["--family", family, "--classes", classes, "--instances", instances, "--workers", workers, "--size", "256"];
   const result = spawnSync("/usr/bin/time", ["-f", "%e", process.execPath, cli, "generate", "--out", join(dir, "data"), ...flags], {
@@ -44,8 +48,8 @@ for (const family of families) {
 }
 
 console.log();
-console.log("| family | search ms/category | render ms/image | PNG encode ms/image | KB/image |");
-console.log("| --- | --- | --- | --- | --- |");
+console.log("| family | search ms/category | render ms/image | PNG encode ms/image | KB/image | polyline vertices/image |");
+console.log("| --- | --- | --- | --- | --- | --- |");
 for (const name of families) {
   const family = getFamily(name);
   const spec = { size: 256, channels: 1, points: 100_000, options: family.options.parse({}) };
@@ -57,10 +61,12 @@ for (const name of families) {
   let encode = 0;
   let bytes = 0;
   let images = 0;
+  let vertices = 0;
   for (let c = 0; c < 20; c++) {
     let t = performance.now();
     const params = family.sampleCategory(spec, streamRng(0, Stream.Category, c));
     search += performance.now() - t;
+    if (params.vertices !== undefined) vertices += params.vertices * (params.orbits ?? params.polygons);
     // 10 render groups per category, as a run renders a category's instances together.
     for (let g = 0; g < 10; g++) {
       t = performance.now();
@@ -74,6 +80,13 @@ for (const name of families) {
       }
     }
   }
-  const row = [name, (search / 20).toFixed(1), (render / images).toFixed(2), (encode / images).toFixed(2), (bytes / images / 1024).toFixed(1)];
+  const row = [
+    name,
+    (search / 20).toFixed(1),
+    (render / images).toFixed(2),
+    (encode / images).toFixed(2),
+    (bytes / images / 1024).toFixed(1),
+    vertices > 0 ? (vertices / 20).toFixed(0) : "-",
+  ];
   console.log(`| ${row.join(" | ")} |`);
 }
