@@ -66,7 +66,7 @@ describe("fdsl generate --format wds", () => {
     expect(result.status).toBe(0);
     expect(readdirSync(out)).toEqual(["data-000000.tar", "data-000001.tar", "data-000002.tar"]);
     const manifest = JSON.parse(readFileSync(`${out}.manifest.json`, "utf8"));
-    expect(manifest.output).toEqual({ kind: "wds", prefix: "data", groupsPerTar: 3, tars: 3 });
+    expect(manifest.output).toEqual({ kind: "wds", prefix: "data", unitsPerTar: 3, tars: 3 });
     expect(manifest.complete).toBe(true);
   });
 

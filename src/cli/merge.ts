@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { readManifest, writeManifest } from "../dataset/manifest.js";
+import { countDigests } from "../dataset/checksums.js";
 import { mergeManifests } from "../dataset/merge.js";
 
 export function registerMerge(program: Command): void {
@@ -11,7 +12,7 @@ export function registerMerge(program: Command): void {
     .action((paths: string[], flags: { out: string }) => {
       const merged = mergeManifests(paths.map((path) => ({ path, manifest: readManifest(path) })));
       writeManifest(flags.out, merged);
-      const images = Object.values(merged.checksums).reduce((n, d) => n + d.length, 0);
+      const images = Object.values(merged.checksums).reduce((n, text) => n + countDigests(text), 0);
       console.log(`merged ${paths.length} shard manifests (${images} images) into ${flags.out}`);
     });
 }

@@ -36,16 +36,17 @@ export interface Manifest {
   /** The categories this shard drew on, ascending by index. */
   categories: CategoryEntry[];
   /**
-   * SHA-256 (hex) of every image, by category name, one entry per
-   * instance; "" marks an image this shard does not make.
+   * SHA-256 of every image, by category name: 64 hex digits per
+   * instance, "-" x 64 for an image this shard does not make (see
+   * checksums.ts). Empty until the run completes.
    */
-  checksums: Record<string, string[]>;
+  checksums: Record<string, string>;
 }
 
 /** How images are stored: ImageFolder files, or WebDataset tar files. */
 export type OutputPlan =
   | { kind: "folder" }
-  | { kind: "wds"; prefix: string; groupsPerTar: number; tars: number };
+  | { kind: "wds"; prefix: string; unitsPerTar: number; tars: number };
 
 /**
  * The default manifest path: beside the output folder, never inside it;

@@ -5,6 +5,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { UsageError } from "../errors.js";
 import { WHOLE } from "../run/shard.js";
+import { countDigests, digestAt, UNSET } from "./checksums.js";
 import type { CategoryEntry, Manifest } from "./manifest.js";
 
 /**
@@ -64,25 +65,32 @@ function mergeCategories(inputs: { path: string; manifest: Manifest }[]): Catego
   return [...merged.values()].sort((a, b) => a.index - b.index);
 }
 
-function mergeChecksums(inputs: { path: string; manifest: Manifest }[]): Record<string, string[]> {
+function mergeChecksums(inputs: { path: string; manifest: Manifest }[]): Record<string, string> {
   const { recipe } = inputs[0].manifest;
-  const merged: Record<string, string[]> = {};
+  const merged = new Map<string, string[]>();
   for (const { path, manifest } of inputs) {
-    for (const [name, digests] of Object.entries(manifest.checksums)) {
-      const target = (merged[name] ??= new Array(recipe.instances).fill(""));
-      digests.forEach((digest, instance) => {
-        if (digest === "") return;
-        if (target[instance] !== "" && target[instance] !== digest) {
+    for (const [name, text] of Object.entries(manifest.checksums)) {
+      let target = merged.get(name);
+      if (target === undefined) {
+        target = new Array<string>(recipe.instances).fill(UNSET);
+        merged.set(name, target);
+      }
+      for (let instance = 0; instance < recipe.instances; instance++) {
+        const digest = digestAt(text, instance);
+        if (digest === undefined) continue;
+        if (target[instance] !== UNSET && target[instance] !== digest) {
           throw new UsageError(`${path} disagrees with another shard on image ${instance} of category ${name}`);
         }
         target[instance] = digest;
-      });
+      }
     }
   }
-  const names = Object.keys(merged).sort();
-  const sorted: Record<string, string[]> = {};
-  for (const name of names) sorted[name] = merged[name];
-  const images = names.reduce((n, name) => n + sorted[name].filter((d) => d !== "").length, 0);
+  const sorted: Record<string, string> = {};
+  let images = 0;
+  for (const name of [...merged.keys()].sort()) {
+    sorted[name] = merged.get(name)!.join("");
+    images += countDigests(sorted[name]);
+  }
   if (images !== recipe.classes * recipe.instances) {
     throw new UsageError(
       `the shards hold ${images} images; the recipe makes ${recipe.classes * recipe.instances}`,

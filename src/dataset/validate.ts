@@ -42,30 +42,34 @@ export async function validateDataset(dir: string, options: ValidateOptions = {}
   if (typeof listing === "string") return { ...report, problem: listing };
   report.categories = listing.length;
 
-  const files = listing.flatMap(({ path, names }) => names.map((name) => join(path, name)));
+  const total = listing.reduce((n, { names }) => n + names.length, 0);
   let first: (ImageShape & { path: string }) | undefined;
-  let next = 0;
   let problem: string | null = null;
 
-  const check = async (): Promise<void> => {
-    while (problem === null && next < files.length) {
-      const path = files[next++];
-      const shape = await decode(path);
-      if (typeof shape === "string") {
-        problem ??= `${path}: ${shape}`;
-        return;
+  // One category at a time, so a million paths never sit in memory at once.
+  for (const { path: folder, names } of listing) {
+    let next = 0;
+    const check = async (): Promise<void> => {
+      while (problem === null && next < names.length) {
+        const path = join(folder, names[next++]);
+        const shape = await decode(path);
+        if (typeof shape === "string") {
+          problem ??= `${path}: ${shape}`;
+          return;
+        }
+        first ??= { ...shape, path };
+        const mismatch = differs(first, shape);
+        if (mismatch !== null) {
+          problem ??= `${path}: ${mismatch}`;
+          return;
+        }
+        report.images++;
+        options.onProgress?.(report.images, total);
       }
-      first ??= { ...shape, path };
-      const mismatch = differs(first, shape);
-      if (mismatch !== null) {
-        problem ??= `${path}: ${mismatch}`;
-        return;
-      }
-      report.images++;
-      options.onProgress?.(report.images, files.length);
-    }
-  };
-  await Promise.all(Array.from({ length: options.concurrency ?? 16 }, check));
+    };
+    await Promise.all(Array.from({ length: options.concurrency ?? 16 }, check));
+    if (problem !== null) break;
+  }
   if (first !== undefined) {
     report.width = first.width;
     report.height = first.height;

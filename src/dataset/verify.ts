@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { shardRange } from "../run/shard.js";
+import { digestAt } from "./checksums.js";
 import { imageName } from "./layout.js";
 import type { Manifest } from "./manifest.js";
 import { readTar } from "./tar-read.js";
@@ -41,10 +42,11 @@ export async function verifyDataset(
 function expectedImages(manifest: Manifest): Map<string, string> {
   const expected = new Map<string, string>();
   for (const entry of manifest.categories) {
-    const digests = manifest.checksums[entry.name] ?? [];
-    digests.forEach((digest, instance) => {
-      if (digest !== "") expected.set(imageName(manifest.layout, entry.index, instance), digest);
-    });
+    const digests = manifest.checksums[entry.name];
+    for (let instance = 0; instance < manifest.recipe.instances; instance++) {
+      const digest = digestAt(digests, instance);
+      if (digest !== undefined) expected.set(imageName(manifest.layout, entry.index, instance), digest);
+    }
   }
   return expected;
 }
@@ -151,12 +153,13 @@ function expectedSidecars(manifest: Manifest): Map<string, string> {
   const sidecars = new Map<string, string>();
   for (const entry of manifest.categories) {
     const json = JSON.stringify({ category: entry.index, family: entry.family, params: entry.params });
-    (manifest.checksums[entry.name] ?? []).forEach((digest, instance) => {
-      if (digest === "") return;
+    const digests = manifest.checksums[entry.name];
+    for (let instance = 0; instance < manifest.recipe.instances; instance++) {
+      if (digestAt(digests, instance) === undefined) continue;
       const key = imageName(manifest.layout, entry.index, instance).replace(/\.[^.]+$/, "");
       sidecars.set(`${key}.cls`, String(entry.index));
       sidecars.set(`${key}.json`, json);
-    });
+    }
   }
   return sidecars;
 }

@@ -7,7 +7,6 @@
  */
 import { z } from "zod";
 import { UsageError } from "../errors.js";
-import { getFamily } from "../families/registry.js";
 import { Stream, streamRng } from "../random/rng.js";
 
 export const mixEntrySchema = z
@@ -79,20 +78,4 @@ export function familyOptions(recipe: MixRecipe, name: string): Record<string, u
 /** Returns the position of family `name` in the recipe (0 without a mix), a key for its streams. */
 export function familyIndex(recipe: MixRecipe, name: string): number {
   return Math.max(0, recipe.mix.findIndex((e) => e.family === name));
-}
-
-/** Returns the instances per render of every family in the recipe. */
-export function groupSizes(recipe: MixRecipe): Record<string, number> {
-  const names = recipe.mix.length === 0 ? [recipe.family] : recipe.mix.map((e) => e.family);
-  return Object.fromEntries(names.map((name) => [name, getFamily(name).groupSize]));
-}
-
-/**
- * Returns the instances per planning unit: the least common multiple of
- * the recipe's family group sizes, so every unit contains whole render
- * groups of whichever family its category has.
- */
-export function unitGroupSize(recipe: MixRecipe): number {
-  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
-  return Object.values(groupSizes(recipe)).reduce((lcm, size) => (lcm * size) / gcd(lcm, size), 1);
 }

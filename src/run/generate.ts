@@ -8,10 +8,11 @@ import {
   type Manifest,
   type OutputPlan,
 } from "../dataset/manifest.js";
+import { ChecksumTable, digestAt } from "../dataset/checksums.js";
 import { categoryName, imageName, type Layout } from "../dataset/layout.js";
 import { readTarImages } from "../dataset/tar-read.js";
 import { FdslError } from "../errors.js";
-import { groupSizes, planFamilies } from "../recipe/mix.js";
+import { planFamilies } from "../recipe/mix.js";
 import type { Recipe } from "../recipe/schema.js";
 import { VERSION } from "../version.js";
 import { acquireLock } from "./lock.js";
@@ -23,7 +24,9 @@ import {
   shuffledUnits,
   tarPlan,
   tarUnits,
+  groupSizes,
   unitInstances,
+  unitOf,
   type UnitSpace,
 } from "./plan.js";
 import { WorkerPool } from "./pool.js";
@@ -96,6 +99,10 @@ interface Run extends RunSetup {
   manifest: Manifest;
   /** Categories searched so far, for progress across search passes. */
   searched: number;
+  /** Digests of this shard's images, written into the final manifest. */
+  checksums: ChecksumTable;
+  /** Whether the manifest has been written, so checkpoints may follow. */
+  started: boolean;
 }
 
 type Result = Pick<GenerateSummary, "images" | "written" | "bytes">;
@@ -117,7 +124,8 @@ export async function generate(recipe: Recipe, options: GenerateOptions): Promis
 
   const pool = new WorkerPool(setup.workers, { recipe, out: setup.out, layout: setup.layout });
   const manifest = emptyManifest(recipe, setup, previous);
-  const run: Run = { ...setup, recipe, options, pool, previous, manifest, searched: 0 };
+  const checksums = new ChecksumTable(recipe.instances);
+  const run: Run = { ...setup, recipe, options, pool, previous, manifest, searched: 0, checksums, started: false };
   try {
     const result = setup.kind === "wds" ? await generateTars(run) : await generateFolders(run);
     return { ...result, out: setup.out, manifest: setup.manifestPath, seconds: (performance.now() - started) / 1000 };
@@ -157,7 +165,7 @@ async function generateFolders(run: Run): Promise<Result> {
   const ownsImage = (name: string): boolean => {
     const match = /^(\d+)_(\d+)\./.exec(name);
     if (match === null) return false;
-    const unit = Number(match[1]) * space.groups + Math.floor(Number(match[2]) / space.groupSize);
+    const unit = unitOf(space, Number(match[1]), Number(match[2]));
     return unit >= first && unit < last;
   };
   const needed = categoriesOf(space, range(first, last));
@@ -166,7 +174,7 @@ async function generateFolders(run: Run): Promise<Result> {
   await searchCategories(run, samples);
   const present = listPresent(out, layout, needed);
   const { tasks, skipped } = planFolderTasks(run, first, last, present);
-  const images = tasks.reduce((n, t) => n + taskImages(space, t), 0);
+  const images = tasks.reduce((n, t) => n + taskImages(t), 0);
   if (run.options.checkSpace !== false && images > 0) {
     const perImage = await meanImageSize(run, samples);
     checkFreeSpace(existingAncestor(out), (block) => images * onDisk(perImage, block) * 1.05);
@@ -180,8 +188,8 @@ async function generateFolders(run: Run): Promise<Result> {
   const { written, bytes } = await renderTasks(run, tasks, images);
   for (const [category, instance] of skipped) {
     const name = categoryName(layout, category);
-    const known = run.previous?.checksums?.[name]?.[instance];
-    run.manifest.checksums[name][instance] = known || sha256File(join(out, name, imageName(layout, category, instance)));
+    const known = digestAt(run.previous?.checksums?.[name], instance);
+    run.checksums.set(name, instance, known ?? sha256File(join(out, name, imageName(layout, category, instance))));
   }
   removeTempFiles(out, ownsImage, 1);
   finishManifest(run);
@@ -193,8 +201,8 @@ async function generateTars(run: Run): Promise<Result> {
   const samples = Array.from({ length: Math.min(SAMPLE_CATEGORIES, recipe.classes) }, (_, c) => c);
   await searchCategories(run, samples);
 
-  const groupsPerTar = await chooseGroupsPerTar(run, samples);
-  const plan = tarPlan(space, groupsPerTar);
+  const unitsPerTar = await chooseUnitsPerTar(run, samples);
+  const plan = tarPlan(space, unitsPerTar);
   const order = shuffledUnits(recipe, space);
   const [firstTar, lastTar] = shardRange(plan.tars, shard);
   const unitsOf = (t: number) => [...tarUnits(order, plan, t)];
@@ -210,7 +218,10 @@ async function generateTars(run: Run): Promise<Result> {
   for (const t of range(firstTar, lastTar)) {
     neededUnits.push(...unitsOf(t));
     if (existsSync(join(out, tarName(t)))) skipped.push(t);
-    else tasks.push({ type: "tar", id: t, path: join(out, tarName(t)), units: unitsOf(t), groups: space.groups });
+    else {
+      const { unitsPerCategory, unitSize } = space;
+      tasks.push({ type: "tar", id: t, path: join(out, tarName(t)), units: unitsOf(t), unitsPerCategory, unitSize });
+    }
   }
   const imagesOf = (units: number[]) => units.reduce((m, u) => m + unitSize(space, u), 0);
   const images = tasks.reduce((n, t) => n + imagesOf(t.units), 0);
@@ -221,7 +232,7 @@ async function generateTars(run: Run): Promise<Result> {
     checkFreeSpace(existingAncestor(out), () => images * perSample * 1.05);
   }
 
-  run.manifest.output = { kind: "wds", prefix, groupsPerTar, tars: plan.tars };
+  run.manifest.output = { kind: "wds", prefix, unitsPerTar, tars: plan.tars };
   const needed = categoriesOf(space, neededUnits);
   startOutput(run, needed);
   removeTempFiles(out, ownsTar, 0);
@@ -240,9 +251,8 @@ async function generateTars(run: Run): Promise<Result> {
  * manifest beside any data.
  */
 function startOutput(run: Run, needed: number[]): void {
-  for (const c of needed) {
-    run.manifest.checksums[categoryName(run.layout, c)] = new Array(run.recipe.instances).fill("");
-  }
+  for (const c of needed) run.checksums.addCategory(categoryName(run.layout, c));
+  run.started = true;
   mkdirSync(dirname(run.manifestPath), { recursive: true });
   writeManifestChecked(run);
   mkdirSync(run.out, { recursive: true });
@@ -273,7 +283,7 @@ async function searchCategories(run: Run, wanted: number[]): Promise<void> {
     known.set(entry.index, entry);
     run.searched++;
     options.onProgress?.({ phase: "search", done: run.searched, total, bytes: 0 });
-    if (Object.keys(manifest.checksums).length > 0 && performance.now() - checkpoint > CHECKPOINT_SECONDS * 1000) {
+    if (run.started && performance.now() - checkpoint > CHECKPOINT_SECONDS * 1000) {
       manifest.categories = sortedCategories(known);
       writeManifestChecked(run);
       checkpoint = performance.now();
@@ -299,14 +309,14 @@ async function meanImageSize(run: Run, categories: number[]): Promise<number> {
   return sizes.reduce((a, b) => a + b, 0) / Math.max(1, sizes.length);
 }
 
-/** Render groups per tar, so a tar holds about TAR_BYTES of images or the requested count. */
-async function chooseGroupsPerTar(run: Run, samples: number[]): Promise<number> {
+/** Units per tar, so a tar holds about TAR_BYTES of images or the requested count. */
+async function chooseUnitsPerTar(run: Run, samples: number[]): Promise<number> {
   const previous = run.previous?.output;
-  if (previous?.kind === "wds" && previous.groupsPerTar > 0) return previous.groupsPerTar;
+  if (previous?.kind === "wds" && previous.unitsPerTar > 0) return previous.unitsPerTar;
   const { imagesPerTar } = run.options;
-  if (imagesPerTar !== undefined) return Math.max(1, Math.round(imagesPerTar / run.space.groupSize));
+  if (imagesPerTar !== undefined) return Math.max(1, Math.round(imagesPerTar / run.space.unitSize));
   const perImage = await meanImageSize(run, samples);
-  return Math.max(1, Math.round(TAR_BYTES / perImage / run.space.groupSize));
+  return Math.max(1, Math.round(TAR_BYTES / perImage / run.space.unitSize));
 }
 
 /** Lists the image files present in each needed category folder. */
@@ -331,13 +341,12 @@ function planFolderTasks(
   present: Map<number, Set<string>>,
 ): { tasks: RenderTask[]; skipped: [number, number][] } {
   const { layout, space } = run;
-  const groupsPerTask = Math.max(1, Math.floor(IMAGES_PER_TASK / space.groupSize));
   const tasks: RenderTask[] = [];
   const skipped: [number, number][] = [];
   let open: RenderTask | null = null;
 
   for (let u = first; u < last; u++) {
-    const { category, group, start, end } = unitInstances(space, u);
+    const { category, start, end } = unitInstances(space, u);
     const names = present.get(category)!;
     let complete = true;
     for (let i = start; i < end && complete; i++) complete = names.has(imageName(layout, category, i));
@@ -346,19 +355,19 @@ function planFolderTasks(
       open = null;
       continue;
     }
-    if (open && open.category === category && open.groupEnd === group && group - open.groupStart < groupsPerTask) {
-      open.groupEnd++;
+    // Extend the open task while it stays in one category and small.
+    if (open && open.category === category && open.end === start && end - open.start <= IMAGES_PER_TASK) {
+      open.end = end;
       continue;
     }
-    open = { type: "render", id: tasks.length, category, groupStart: group, groupEnd: group + 1 };
+    open = { type: "render", id: tasks.length, category, start, end };
     tasks.push(open);
   }
   return { tasks, skipped };
 }
 
-function taskImages(space: UnitSpace, task: RenderTask): number {
-  const end = Math.min(task.groupEnd * space.groupSize, space.instances);
-  return end - task.groupStart * space.groupSize;
+function taskImages(task: RenderTask): number {
+  return task.end - task.start;
 }
 
 function unitSize(space: UnitSpace, u: number): number {
@@ -389,7 +398,7 @@ async function renderTasks(run: Run, tasks: Task[], total: number): Promise<{ wr
 
 function recordChecksums(run: Run, checksums: Checksum[]): void {
   for (const [category, instance, digest] of checksums) {
-    run.manifest.checksums[categoryName(run.layout, category)][instance] = digest;
+    run.checksums.set(categoryName(run.layout, category), instance, digest);
   }
 }
 
@@ -403,7 +412,7 @@ async function checksumTar(run: Run, path: string): Promise<void> {
   }
   for (const { category, instance, digest } of images) {
     const name = categoryName(run.layout, category);
-    run.manifest.checksums[name][instance] = run.previous?.checksums?.[name]?.[instance] || digest;
+    run.checksums.set(name, instance, digestAt(run.previous?.checksums?.[name], instance) ?? digest);
   }
 }
 
@@ -413,6 +422,7 @@ function sha256File(path: string): string {
 
 function finishManifest(run: Run): void {
   run.manifest.complete = true;
+  run.manifest.checksums = run.checksums.toJSON();
   writeManifestChecked(run);
 }
 

@@ -1,17 +1,19 @@
 /**
- * The partition of a run into units of work. A unit is one instance
- * group of one category (the instances made by one render), numbered
- * category-major: unit u = category * groups + group. Units are the
- * grain of sharding, so a shard never splits a render.
+ * The partition of a run into units of work. A unit is `unitSize`
+ * consecutive instances of one category, numbered category-major:
+ * unit u = category * unitsPerCategory + block. The unit size is a
+ * multiple of every family's render group (FractalDB renders its 4 flips
+ * at once), so a shard never splits a render.
  *
  * ImageFolder output: shard i of N owns the contiguous unit range
  * [floor(i U / N), floor((i + 1) U / N)) of the U units.
  * WebDataset output: the units are shuffled by a seeded permutation and
- * cut into tar files of `groupsPerTar` units; shard i of N owns the tar
+ * cut into tar files of `unitsPerTar` units; shard i of N owns the tar
  * range [floor(i T / N), floor((i + 1) T / N)) of the T tars.
  * Both are pure functions of the recipe and the shard, so shards made on
  * different machines fit together without talking to each other.
  */
+import { getFamily } from "../families/registry.js";
 import type { Recipe } from "../recipe/schema.js";
 import { Stream, streamRng } from "../random/rng.js";
 import { shardRange, type Shard } from "./shard.js";
@@ -19,24 +21,35 @@ import { shardRange, type Shard } from "./shard.js";
 export interface UnitSpace {
   classes: number;
   instances: number;
-  groupSize: number;
-  /** Instance groups per category. */
-  groups: number;
-  /** classes * groups. */
+  /** Instances per unit (the last unit of a category may hold fewer). */
+  unitSize: number;
+  unitsPerCategory: number;
+  /** classes * unitsPerCategory. */
   units: number;
 }
 
-export function unitSpace(recipe: Recipe, groupSize: number): UnitSpace {
-  const groups = Math.ceil(recipe.instances / groupSize);
-  return { classes: recipe.classes, instances: recipe.instances, groupSize, groups, units: recipe.classes * groups };
+export function unitSpace(recipe: Recipe, unitSize: number): UnitSpace {
+  const unitsPerCategory = Math.ceil(recipe.instances / unitSize);
+  return {
+    classes: recipe.classes,
+    instances: recipe.instances,
+    unitSize,
+    unitsPerCategory,
+    units: recipe.classes * unitsPerCategory,
+  };
 }
 
-/** The instances [start, end) of unit `u`'s group, and its category. */
-export function unitInstances(space: UnitSpace, u: number): { category: number; group: number; start: number; end: number } {
-  const category = Math.floor(u / space.groups);
-  const group = u % space.groups;
-  const start = group * space.groupSize;
-  return { category, group, start, end: Math.min(start + space.groupSize, space.instances) };
+/** The category of unit `u`, its block within the category and its instances [start, end). */
+export function unitInstances(space: UnitSpace, u: number): { category: number; block: number; start: number; end: number } {
+  const category = Math.floor(u / space.unitsPerCategory);
+  const block = u % space.unitsPerCategory;
+  const start = block * space.unitSize;
+  return { category, block, start, end: Math.min(start + space.unitSize, space.instances) };
+}
+
+/** The unit holding instance `instance` of `category`. */
+export function unitOf(space: UnitSpace, category: number, instance: number): number {
+  return category * space.unitsPerCategory + Math.floor(instance / space.unitSize);
 }
 
 /** The unit range a shard owns in ImageFolder output. */
@@ -47,18 +60,18 @@ export function folderUnits(space: UnitSpace, shard: Shard): [number, number] {
 /** How WebDataset output is cut into tar files. */
 export interface TarPlan {
   /** Units per tar file; the last tar may hold fewer. */
-  groupsPerTar: number;
+  unitsPerTar: number;
   tars: number;
 }
 
-export function tarPlan(space: UnitSpace, groupsPerTar: number): TarPlan {
-  return { groupsPerTar, tars: Math.ceil(space.units / groupsPerTar) };
+export function tarPlan(space: UnitSpace, unitsPerTar: number): TarPlan {
+  return { unitsPerTar, tars: Math.ceil(space.units / unitsPerTar) };
 }
 
 /**
  * Returns the seeded shuffle of all units (a Fisher-Yates permutation
  * from the recipe seed's plan stream); tar t holds positions
- * [t * groupsPerTar, (t + 1) * groupsPerTar) of it.
+ * [t * unitsPerTar, (t + 1) * unitsPerTar) of it.
  */
 export function shuffledUnits(recipe: Recipe, space: UnitSpace): Uint32Array {
   const order = new Uint32Array(space.units);
@@ -75,13 +88,13 @@ export function shuffledUnits(recipe: Recipe, space: UnitSpace): Uint32Array {
 
 /** The units of tar `t`, in the order they are written. */
 export function tarUnits(order: Uint32Array, plan: TarPlan, t: number): Uint32Array {
-  return order.subarray(t * plan.groupsPerTar, Math.min((t + 1) * plan.groupsPerTar, order.length));
+  return order.subarray(t * plan.unitsPerTar, Math.min((t + 1) * plan.unitsPerTar, order.length));
 }
 
 /** The categories that the given units draw from, ascending. */
 export function categoriesOf(space: UnitSpace, units: Iterable<number>): number[] {
   const seen = new Uint8Array(space.classes);
-  for (const u of units) seen[Math.floor(u / space.groups)] = 1;
+  for (const u of units) seen[Math.floor(u / space.unitsPerCategory)] = 1;
   const categories: number[] = [];
   for (let c = 0; c < seen.length; c++) if (seen[c]) categories.push(c);
   return categories;
@@ -90,4 +103,16 @@ export function categoriesOf(space: UnitSpace, units: Iterable<number>): number[
 /** Iterates the integers [start, end). */
 export function* range(start: number, end: number): Generator<number> {
   for (let i = start; i < end; i++) yield i;
+}
+
+/** Render group sizes of the recipe's families, by family name. */
+export function groupSizes(recipe: Recipe): Record<string, number> {
+  const names = recipe.mix.length === 0 ? [recipe.family] : recipe.mix.map((entry) => entry.family);
+  return Object.fromEntries(names.map((name) => [name, getFamily(name).groupSize]));
+}
+
+/** The least common multiple of the families' render group sizes. */
+export function unitSizeOf(recipe: Recipe): number {
+  const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+  return Object.values(groupSizes(recipe)).reduce((lcm, size) => (lcm * size) / gcd(lcm, size), 1);
 }

@@ -8,9 +8,8 @@ import { basename, dirname, isAbsolute, join, relative, resolve } from "node:pat
 import { createLayout, isTempName, type Layout } from "../dataset/layout.js";
 import { defaultManifestPath, readManifest } from "../dataset/manifest.js";
 import { UsageError } from "../errors.js";
-import { unitGroupSize } from "../recipe/mix.js";
 import type { Recipe } from "../recipe/schema.js";
-import { unitSpace, type UnitSpace } from "./plan.js";
+import { unitSizeOf, unitSpace, type UnitSpace } from "./plan.js";
 import { WHOLE, type Shard } from "./shard.js";
 
 export interface RunOptions {
@@ -39,8 +38,8 @@ export interface RunSetup {
  * Images one manifest may track. The manifest keeps every checksum in
  * memory and in one JSON string (V8 caps strings near 512 MB), so a
  * larger run must be split into shards.
- * NOTE: 4M checksums take about 400 MB in memory; this bounds a shard,
- * not a dataset.
+ * NOTE: 4M checksums take 128 MB in memory and 256 MB of JSON, so this
+ * bounds a shard's memory, not a dataset's size.
  */
 export const MAX_IMAGES_PER_MANIFEST = 4_000_000;
 
@@ -66,7 +65,7 @@ export function setupRun(recipe: Recipe, options: RunOptions): RunSetup {
     throw new UsageError(`invalid images per tar ${options.imagesPerTar}; expected an integer >= 1`);
   }
 
-  const space = unitSpace(recipe, unitGroupSize(recipe));
+  const space = unitSpace(recipe, unitSizeOf(recipe));
   checkSize(recipe, shard);
   const layout = createLayout(recipe.classes, recipe.instances, recipe.format);
   return { out, manifestPath, shard, kind, prefix, workers, layout, space };

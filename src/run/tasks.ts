@@ -22,15 +22,15 @@ export interface CategoriesMessage {
 }
 
 /**
- * Render, encode and write instance groups [groupStart, groupEnd) of a
- * category into its ImageFolder folder.
+ * Render, encode and write instances [start, end) of a category into its
+ * ImageFolder folder. The range covers whole render groups of its family.
  */
 export interface RenderTask {
   type: "render";
   id: number;
   category: number;
-  groupStart: number;
-  groupEnd: number;
+  start: number;
+  end: number;
 }
 
 /** Render the given units into one WebDataset tar file at `path`. */
@@ -38,9 +38,10 @@ export interface TarTask {
   type: "tar";
   id: number;
   path: string;
-  /** Unit numbers (category * groups + group), in write order. */
+  /** Unit numbers (category * unitsPerCategory + block), in write order. */
   units: number[];
-  groups: number;
+  unitsPerCategory: number;
+  unitSize: number;
 }
 
 /** Encode group 0 of each category without writing, to size the output. */

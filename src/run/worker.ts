@@ -17,7 +17,7 @@ import type { Family, ImageSpec } from "../families/family.js";
 import { CategorySampler, InstanceRenderer } from "../families/modes.js";
 import { getFamily } from "../families/registry.js";
 import type { Canvas, Channels } from "../raster/canvas.js";
-import { familyIndex, familyOptions, planFamilies, unitGroupSize } from "../recipe/mix.js";
+import { familyIndex, familyOptions, planFamilies } from "../recipe/mix.js";
 import type {
   CategoriesMessage,
   Checksum,
@@ -36,8 +36,6 @@ const channels: Channels = recipe.color === "rgb" ? 3 : 1;
 /** The family of every category (one family unless the recipe mixes). */
 const plan = planFamilies(recipe);
 const sampler = new CategorySampler(recipe);
-/** Instances per planning unit: a multiple of every family's group size. */
-const unitSize = unitGroupSize(recipe);
 
 /** Per family: its spec, a renderer and one canvas per group member. */
 interface FamilyState {
@@ -76,10 +74,23 @@ interface Encoded {
 }
 
 /**
- * Renders planning group `group` of `category` (instances from
- * group * unitSize, see unitGroupSize) and encodes its instances: one or
- * more render groups of the category's family.
+ * Renders and encodes instances [start, end) of `category`, one render
+ * group of its family at a time.
  */
+async function renderInstances(category: number, start: number, end: number): Promise<Encoded[]> {
+  const entry = categories.get(category);
+  if (entry === undefined) throw new FdslError(`no parameters were sent for category ${category}`);
+  const { groupSize } = familyState(entry.family).family;
+  const images: Encoded[] = [];
+  for (let group = Math.floor(start / groupSize); group * groupSize < end; group++) {
+    for (const image of await renderGroup(category, group)) {
+      if (image.instance >= start && image.instance < end) images.push(image);
+    }
+  }
+  return images;
+}
+
+/** Renders group `group` of `category` under the recipe's mode and encodes its instances. */
 async function renderGroup(category: number, group: number): Promise<Encoded[]> {
   const entry = categories.get(category);
   if (entry === undefined) throw new FdslError(`no parameters were sent for category ${category}`);
@@ -87,17 +98,13 @@ async function renderGroup(category: number, group: number): Promise<Encoded[]> 
   const { family, spec } = state;
   state.renderer ??= new InstanceRenderer(family, spec, recipe);
   state.canvases ??= state.renderer.createCanvases(spec);
+  state.renderer.render(entry.params, category, group, state.canvases);
 
   const images: Encoded[] = [];
-  const start = group * unitSize;
-  const end = Math.min(start + unitSize, recipe.instances);
-  for (let renderGroup = start / family.groupSize; renderGroup * family.groupSize < end; renderGroup++) {
-    state.renderer.render(entry.params, category, renderGroup, state.canvases);
-    for (let k = 0; k < family.groupSize; k++) {
-      const instance = renderGroup * family.groupSize + k;
-      if (instance >= end) break;
-      images.push({ instance, data: await encoder.encode(state.canvases[k]) });
-    }
+  for (let k = 0; k < family.groupSize; k++) {
+    const instance = group * family.groupSize + k;
+    if (instance >= recipe.instances) break;
+    images.push({ instance, data: await encoder.encode(state.canvases[k]) });
   }
   return images;
 }
@@ -111,12 +118,10 @@ async function render(task: RenderTask): Promise<Reply> {
   mkdirSync(dir, { recursive: true });
   const checksums: Checksum[] = [];
   let bytes = 0;
-  for (let group = task.groupStart; group < task.groupEnd; group++) {
-    for (const { instance, data } of await renderGroup(task.category, group)) {
-      writeFileAtomic(join(dir, imageName(layout, task.category, instance)), data);
-      checksums.push([task.category, instance, sha256(data)]);
-      bytes += data.length;
-    }
+  for (const { instance, data } of await renderInstances(task.category, task.start, task.end)) {
+    writeFileAtomic(join(dir, imageName(layout, task.category, instance)), data);
+    checksums.push([task.category, instance, sha256(data)]);
+    bytes += data.length;
   }
   return { type: "rendered", id: task.id, images: checksums.length, bytes, checksums };
 }
@@ -132,9 +137,11 @@ async function writeTar(task: TarTask): Promise<Reply> {
   let bytes = 0;
   try {
     for (const unit of task.units) {
-      const category = Math.floor(unit / task.groups);
+      const category = Math.floor(unit / task.unitsPerCategory);
+      const start = (unit % task.unitsPerCategory) * task.unitSize;
+      const end = Math.min(start + task.unitSize, recipe.instances);
       const entry = categories.get(category)!;
-      for (const { instance, data } of await renderGroup(category, unit % task.groups)) {
+      for (const { instance, data } of await renderInstances(category, start, end)) {
         const key = imageName(layout, category, instance).replace(/\.[^.]+$/, "");
         tar.add(`${key}.${layout.extension}`, data);
         tar.add(`${key}.cls`, Buffer.from(String(category)));
