@@ -4,6 +4,7 @@ import { FdslError } from "../errors.js";
 import { VERSION } from "../version.js";
 import { registerGenerate } from "./generate.js";
 import { registerMerge } from "./merge.js";
+import { registerPreview } from "./preview.js";
 import { registerValidate } from "./validate.js";
 import { registerVerify } from "./verify.js";
 
@@ -21,6 +22,7 @@ registerGenerate(program);
 registerValidate(program);
 registerVerify(program);
 registerMerge(program);
+registerPreview(program);
 
 try {
   await program.parseAsync(process.argv);

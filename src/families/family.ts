@@ -47,4 +47,11 @@ export interface Family<Options = unknown, Params = unknown> {
    */
   sampleCategory(spec: ImageSpec<Options>, rng: Rng): Params;
   createRenderer(spec: ImageSpec<Options>): Renderer<Params>;
+  /**
+   * Derives a category from `base` by multiplying each of its formula
+   * parameters by its own factor uniform in [1 - d, 1 + d], the 1p-frac
+   * construction (Nakamura et al., ECCV 2024). Integer parameters are
+   * rounded and every parameter is clamped to its documented range.
+   */
+  perturbCategory(base: Params, d: number, spec: ImageSpec<Options>, rng: Rng): Params;
 }

@@ -180,6 +180,35 @@ function usableVariants(
   return variants;
 }
 
+/**
+ * Derives a 1p-frac category: every coefficient of the base system times
+ * its own factor in [1 - d, 1 + d], probabilities from the new
+ * determinants, and the usable weight variants found again. The
+ * filling-rate threshold is not applied, since categories must stay
+ * close to the base; the search render still supplies `fillingRate`.
+ */
+function perturbCategory(base: FractalParams, d: number, spec: ImageSpec<FractalOptions>, rng: Rng): FractalParams {
+  const o = spec.options;
+  const maps = base.maps.map((map) => map.map((c) => c * rng.uniform(1 - d, 1 + d)) as AffineMap);
+  const system = { maps, probabilities: determinantProbabilities(maps) };
+  const game = new ChaosGame(o.searchPoints);
+  const canvas = createCanvas(o.searchSize, o.searchSize, 1);
+  const style: SplatStyle = {
+    padding: Math.round((6 / 512) * o.searchSize),
+    patch: false,
+    intensity: 255,
+    palette: new Uint8Array(3),
+  };
+  const rate = searchFillingRate(system, game, canvas, style, o.searchPoints, rng);
+  if (rate === 0) {
+    throw new InvalidCategoryError(
+      `the perturbed system diverged (d = ${d}); lower the recipe's perturbation or choose another seed`,
+    );
+  }
+  const variants = usableVariants(system, game, canvas, style, o, rng);
+  return { ...system, fillingRate: rate, variants, attempts: 1 };
+}
+
 class FractalRenderer implements Renderer<FractalParams> {
   private readonly game: ChaosGame;
   private readonly canvas: Canvas;
@@ -223,5 +252,6 @@ export const fractal: Family<FractalOptions, FractalParams> = {
   options: fractalOptions,
   groupSize: FLIPS.length,
   sampleCategory,
+  perturbCategory,
   createRenderer: (spec) => new FractalRenderer(spec),
 };

@@ -15,6 +15,10 @@ export const Stream = {
   Instance: 2,
   /** Choosing which family serves each category in a mixed recipe. */
   Plan: 3,
+  /** Drawing the base category that 1p-frac categories perturb. */
+  Base: 4,
+  /** Drawing the baked augmentation of one instance. */
+  Augment: 5,
 } as const;
 
 export type Stream = (typeof Stream)[keyof typeof Stream];

@@ -1,7 +1,10 @@
 import { z } from "zod";
 import { IMAGE_FORMATS } from "../encode/index.js";
 import { describeValue, UsageError } from "../errors.js";
+import { modeSchema } from "../families/modes.js";
 import { getFamily } from "../families/registry.js";
+import { augmentSchema } from "../raster/augment.js";
+import { MIX_FAMILY, mixSchema } from "./mix.js";
 
 /**
  * A recipe: everything that decides a dataset's bytes. Every field has
@@ -30,6 +33,14 @@ export const recipeSchema = z
       .describe("JPEG quality"),
     options: z.record(z.string(), z.unknown()).default({})
       .describe("options of the family"),
+    mix: mixSchema
+      .describe("families with shares of the categories, each with its options; replaces family and options"),
+    mode: modeSchema.default("standard")
+      .describe("standard, ofdb (one image per category, varied by augmentation) or 1p-frac"),
+    perturbation: z.number().gt(0).lt(1).default(0.1)
+      .describe("1p-frac: parameters are multiplied by factors uniform in [1 - d, 1 + d]"),
+    augment: augmentSchema.prefault({})
+      .describe("augmentations baked into the images"),
   })
   .strict();
 
@@ -49,6 +60,7 @@ export const DEFAULT_RECIPE: Recipe = resolveRecipe({}, "the default recipe");
  */
 export function resolveRecipe(input: unknown, source: string): Recipe {
   const recipe = parseOrThrow(recipeSchema, input, source, []);
+  if (recipe.mix.length > 0) return resolveMix(recipe, input as Record<string, unknown>, source);
   let family;
   try {
     family = getFamily(recipe.family);
@@ -57,6 +69,34 @@ export function resolveRecipe(input: unknown, source: string): Recipe {
   }
   const options = parseOrThrow(family.options, recipe.options, source, ["options"]);
   return { ...recipe, options: options as Record<string, unknown> };
+}
+
+/** Validates each mix entry's family and options; the recipe's family becomes "mix". */
+function resolveMix(recipe: Recipe, input: Record<string, unknown>, source: string): Recipe {
+  if (input.family !== undefined || input.options !== undefined) {
+    throw new UsageError(
+      `invalid ${source}: a recipe with a mix takes family and options inside each mix entry; ` +
+        `remove the top-level family and options (and the --family flag)`,
+    );
+  }
+  const seen = new Set<string>();
+  const mix = recipe.mix.map((entry, i) => {
+    if (seen.has(entry.family)) {
+      throw new UsageError(
+        `invalid ${source}: mix.${i}.family: "${entry.family}" appears twice; list each family once`,
+      );
+    }
+    seen.add(entry.family);
+    let family;
+    try {
+      family = getFamily(entry.family);
+    } catch (error) {
+      throw new UsageError(`invalid ${source}: mix.${i}.family: ${(error as Error).message}`);
+    }
+    const options = parseOrThrow(family.options, entry.options, source, ["mix", i, "options"]);
+    return { ...entry, options: options as Record<string, unknown> };
+  });
+  return { ...recipe, family: MIX_FAMILY, options: {}, mix };
 }
 
 /** Parses with zod; turns the first issue into a UsageError. */

@@ -12,6 +12,7 @@ import { ChecksumTable, digestAt } from "../dataset/checksums.js";
 import { categoryName, imageName, type Layout } from "../dataset/layout.js";
 import { readTarImages } from "../dataset/tar-read.js";
 import { FdslError } from "../errors.js";
+import { planFamilies } from "../recipe/mix.js";
 import type { Recipe } from "../recipe/schema.js";
 import { VERSION } from "../version.js";
 import { acquireLock } from "./lock.js";
@@ -267,6 +268,7 @@ async function searchCategories(run: Run, wanted: number[]): Promise<void> {
   const known = new Map(run.manifest.categories.map((entry) => [entry.index, entry]));
   const missing = wanted.filter((c) => !known.has(c));
   const { recipe, layout, options, manifest } = run;
+  const plan = planFamilies(recipe);
   const tasks: SearchTask[] = missing.map((category) => ({ type: "search", id: category, category }));
   const total = run.searched + missing.length;
   let checkpoint = performance.now();
@@ -275,7 +277,7 @@ async function searchCategories(run: Run, wanted: number[]): Promise<void> {
     const entry: CategoryEntry = {
       index: reply.category,
       name: categoryName(layout, reply.category),
-      family: recipe.family,
+      family: plan[reply.category],
       params: reply.params,
     };
     known.set(entry.index, entry);

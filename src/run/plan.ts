@@ -107,7 +107,8 @@ export function* range(start: number, end: number): Generator<number> {
 
 /** Render group sizes of the recipe's families, by family name. */
 export function groupSizes(recipe: Recipe): Record<string, number> {
-  return { [recipe.family]: getFamily(recipe.family).groupSize };
+  const names = recipe.mix.length === 0 ? [recipe.family] : recipe.mix.map((entry) => entry.family);
+  return Object.fromEntries(names.map((name) => [name, getFamily(name).groupSize]));
 }
 
 /** The least common multiple of the families' render group sizes. */

@@ -13,10 +13,11 @@ import { categoryName, imageName } from "../dataset/layout.js";
 import { TarWriter } from "../dataset/tar.js";
 import { createEncoder } from "../encode/index.js";
 import { FdslError } from "../errors.js";
-import type { Family, ImageSpec, Renderer } from "../families/family.js";
+import type { Family, ImageSpec } from "../families/family.js";
+import { CategorySampler, InstanceRenderer } from "../families/modes.js";
 import { getFamily } from "../families/registry.js";
-import { createCanvas, type Canvas, type Channels } from "../raster/canvas.js";
-import { Stream, streamRng } from "../random/rng.js";
+import type { Canvas, Channels } from "../raster/canvas.js";
+import { familyIndex, familyOptions, planFamilies } from "../recipe/mix.js";
 import type {
   CategoriesMessage,
   Checksum,
@@ -32,12 +33,15 @@ import type {
 const { recipe, out, layout } = workerData as WorkerInit;
 const encoder = createEncoder(recipe.format, recipe.quality);
 const channels: Channels = recipe.color === "rgb" ? 3 : 1;
+/** The family of every category (one family unless the recipe mixes). */
+const plan = planFamilies(recipe);
+const sampler = new CategorySampler(recipe);
 
 /** Per family: its spec, a renderer and one canvas per group member. */
 interface FamilyState {
   family: Family;
   spec: ImageSpec<unknown>;
-  renderer?: Renderer<unknown>;
+  renderer?: InstanceRenderer;
   canvases?: Canvas[];
 }
 const families = new Map<string, FamilyState>();
@@ -49,16 +53,17 @@ function familyState(name: string): FamilyState {
   const known = families.get(name);
   if (known !== undefined) return known;
   const family = getFamily(name);
-  const spec = { size: recipe.size, channels, points: recipe.points, options: recipe.options };
+  const options = familyOptions(recipe, name);
+  const spec = { size: recipe.size, channels, points: recipe.points, options };
   const state: FamilyState = { family, spec };
   families.set(name, state);
   return state;
 }
 
 function search(task: SearchTask): Reply {
-  const { family, spec } = familyState(recipe.family);
-  const rng = streamRng(recipe.seed, Stream.Category, task.category);
-  const params = family.sampleCategory(spec, rng);
+  const name = plan[task.category];
+  const { family, spec } = familyState(name);
+  const params = sampler.sample(family, spec, task.category, familyIndex(recipe, name));
   return { type: "category", id: task.id, category: task.category, params };
 }
 
@@ -85,18 +90,15 @@ async function renderInstances(category: number, start: number, end: number): Pr
   return images;
 }
 
-/** Renders group `group` of `category` and encodes its instances. */
+/** Renders group `group` of `category` under the recipe's mode and encodes its instances. */
 async function renderGroup(category: number, group: number): Promise<Encoded[]> {
   const entry = categories.get(category);
   if (entry === undefined) throw new FdslError(`no parameters were sent for category ${category}`);
   const state = familyState(entry.family);
   const { family, spec } = state;
-  state.renderer ??= family.createRenderer(spec);
-  state.canvases ??= Array.from({ length: family.groupSize }, () =>
-    createCanvas(spec.size, spec.size, spec.channels),
-  );
-  const rng = streamRng(recipe.seed, Stream.Instance, category, group);
-  state.renderer.renderGroup(entry.params, group, rng, state.canvases);
+  state.renderer ??= new InstanceRenderer(family, spec, recipe);
+  state.canvases ??= state.renderer.createCanvases(spec);
+  state.renderer.render(entry.params, category, group, state.canvases);
 
   const images: Encoded[] = [];
   for (let k = 0; k < family.groupSize; k++) {
