@@ -11,10 +11,15 @@ import { tempName } from "./layout.js";
 
 const BLOCK = 512;
 
+/** Bytes gathered before one write call: samples are a few KB each. */
+const FLUSH_BYTES = 1 << 20;
+
 /** Writes one tar file through a temporary name, renamed by `finish`. */
 export class TarWriter {
   private readonly temp: string;
   private fd: number;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
   /** Bytes written so far. */
   size = 0;
 
@@ -33,6 +38,7 @@ export class TarWriter {
   /** Ends the archive with two zero blocks and moves it to its final name. */
   finish(): void {
     this.write(Buffer.alloc(2 * BLOCK));
+    this.flush();
     closeSync(this.fd);
     renameSync(this.temp, this.path);
   }
@@ -48,9 +54,18 @@ export class TarWriter {
   }
 
   private write(data: Uint8Array): void {
+    this.pending.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    this.pendingBytes += data.length;
+    this.size += data.length;
+    if (this.pendingBytes >= FLUSH_BYTES) this.flush();
+  }
+
+  private flush(): void {
+    const data = Buffer.concat(this.pending, this.pendingBytes);
     let offset = 0;
     while (offset < data.length) offset += writeSync(this.fd, data, offset);
-    this.size += data.length;
+    this.pending = [];
+    this.pendingBytes = 0;
   }
 }
 
