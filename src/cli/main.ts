@@ -2,6 +2,8 @@
 import { Command, CommanderError } from "commander";
 import { FdslError } from "../errors.js";
 import { VERSION } from "../version.js";
+import { registerCompare } from "./compare.js";
+import { registerEvaluate } from "./evaluate.js";
 import { registerGenerate } from "./generate.js";
 import { registerValidate } from "./validate.js";
 
@@ -17,6 +19,8 @@ const program = new Command()
 
 registerGenerate(program);
 registerValidate(program);
+registerEvaluate(program);
+registerCompare(program);
 
 try {
   await program.parseAsync(process.argv);

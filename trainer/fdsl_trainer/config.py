@@ -19,6 +19,9 @@ class PretrainConfig:
     weight_decay: float = 5e-4
     #: Class-balanced subset size; None uses every image.
     max_images: Optional[int] = None
+    #: File for the pre-trained weights. A file written by a run with the same
+    #: pre-training settings is loaded instead of training again.
+    checkpoint: Optional[str] = None
 
 
 @dataclass

@@ -73,13 +73,50 @@ def pretrain(config: Config, device: torch.device, emit: Emit) -> Optional[nn.Mo
           "classes": images.classes, "shape": list(images.images.shape[1:])})
     torch.manual_seed(config.seed * 1_000_003 + STREAM_INIT)
     model = build_model(config.model, images.classes, config.width).to(device)
+    key = checkpoint_key(config)
+    if spec.checkpoint and load_checkpoint(Path(spec.checkpoint), key, model):
+        emit({"event": "checkpoint", "phase": "pretrain", "loaded": spec.checkpoint})
+        return model
     steps = -(-len(images) // spec.batch_size)
     stage = make_stage(model, device, config.image_size, spec.batch_size, spec.lr, spec.weight_decay,
                        spec.epochs, steps, config.amp, seeded_generator(config.seed, STREAM_PRETRAIN))
     for epoch in range(1, spec.epochs + 1):
         stats = train_epoch(stage, images)
         emit({"event": "epoch", "phase": "pretrain", "epoch": epoch, "epochs": spec.epochs, **stats})
+    if spec.checkpoint:
+        save_checkpoint(Path(spec.checkpoint), key, model)
+        emit({"event": "checkpoint", "phase": "pretrain", "saved": spec.checkpoint})
     return model
+
+
+def checkpoint_key(config: Config) -> dict:
+    """Return the settings that decide the pre-trained weights; a checkpoint is reused only if they match."""
+    spec = config.pretrain
+    return {
+        "path": str(Path(spec.path).resolve()), "epochs": spec.epochs, "batch_size": spec.batch_size,
+        "lr": spec.lr, "weight_decay": spec.weight_decay, "max_images": spec.max_images,
+        "model": config.model, "width": config.width, "image_size": config.image_size, "seed": config.seed,
+        "trainer": __version__,
+    }
+
+
+def load_checkpoint(path: Path, key: dict, model: nn.Module) -> bool:
+    """Load the weights saved under ``key``; return False when the file is absent or was made otherwise."""
+    if not path.is_file():
+        return False
+    saved = torch.load(path, map_location="cpu")
+    if saved.get("key") != key:
+        return False
+    model.load_state_dict(saved["state"])
+    return True
+
+
+def save_checkpoint(path: Path, key: dict, model: nn.Module) -> None:
+    """Save the weights and their key through a temporary file and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    torch.save({"key": key, "state": model.state_dict()}, temp)
+    os.replace(temp, path)
 
 
 def finetune(config: Config, pretrained: Optional[nn.Module], name: str, device: torch.device,

@@ -119,3 +119,17 @@ def test_env_command_reports_torch():
     environment = json.loads(result.stdout)
     assert environment["torch"]
     assert environment["cuda"] in (True, False)
+
+
+def test_run_checkpoint_reused_only_when_settings_match(fractal_dataset, tmp_path):
+    config = tiny_config(fractal_dataset, tmp_path / "out")
+    config["pretrain"]["checkpoint"] = str(tmp_path / "weights.pt")
+    _, first = run_trainer(config, tmp_path)
+    assert any(e.get("saved") for e in first if e["event"] == "checkpoint")
+    _, second = run_trainer(config, tmp_path)
+    assert any(e.get("loaded") for e in second if e["event"] == "checkpoint")
+    assert not [e for e in second if e.get("phase") == "pretrain" and e["event"] == "epoch"]
+    assert second[-1]["scores"] == first[-1]["scores"]
+    config["pretrain"]["epochs"] = 1
+    _, third = run_trainer(config, tmp_path)
+    assert [e["epoch"] for e in third if e.get("phase") == "pretrain" and e["event"] == "epoch"] == [1]
