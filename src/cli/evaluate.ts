@@ -72,7 +72,8 @@ async function runEvaluate(dataset: string | undefined, flags: EvaluateFlags): P
     recipe,
     preset: flags.preset,
     downstream: flags.downstream,
-    scratch: flags.scratch ?? false,
+    // Without a dataset the scratch arm is the whole run.
+    scratch: flags.scratch === true || dataset === undefined,
     seeds: flags.seeds,
     out: flags.out,
     python: flags.python,
