@@ -138,6 +138,21 @@ describe("evaluate input checks", () => {
     expect(result.arms[0].recipe?.seed).toBe(9);
   }, SLOW);
 
+  it("reuses pre-trained weights from a checkpoints folder", async () => {
+    const checkpoints = tempDir();
+    const loaded: TrainerEvent[] = [];
+    const first = await evaluate({ ...TINY, dataset, checkpoints, out: tempDir(), device: "cpu" });
+    const second = await evaluate({
+      ...TINY, dataset, checkpoints, out: tempDir(), device: "cpu",
+      onEvent: (event) => {
+        if (event.event === "checkpoint" && "loaded" in event) loaded.push(event);
+      },
+    });
+    expect(existsSync(join(checkpoints, "fractal-s0.pt"))).toBe(true);
+    expect(loaded.length).toBe(1);
+    expect(second.arms[0].runs[0].scores).toEqual(first.arms[0].runs[0].scores);
+  }, SLOW);
+
   it.each([
     ["an empty seed list", { seeds: [] }, /no seeds/],
     ["a negative seed", { seeds: [-1] }, /invalid seed -1/],

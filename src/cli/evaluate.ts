@@ -26,6 +26,7 @@ interface EvaluateFlags {
   trainImages?: number;
   testImages?: number;
   label?: string;
+  checkpoints?: string;
   quiet?: boolean;
 }
 
@@ -51,6 +52,7 @@ export function registerEvaluate(program: Command): void {
     .option("--train-images <n>", "fine-tuning subset size (default: the preset's)", integerFlag("--train-images"))
     .option("--test-images <n>", "test subset size (default: the preset's)", integerFlag("--test-images"))
     .option("--label <name>", "name of the pre-trained arm (default: the dataset folder name)")
+    .option("--checkpoints <dir>", "folder of pre-trained weights reused across evaluations with the same settings")
     .option("-q, --quiet", "print only the final scores")
     .action(runEvaluate);
 }
@@ -87,6 +89,7 @@ async function runEvaluate(dataset: string | undefined, flags: EvaluateFlags): P
     trainImages: flags.trainImages,
     testImages: flags.testImages,
     label: flags.label,
+    checkpoints: flags.checkpoints,
     onGenerateProgress: printer?.onGenerateProgress,
     onEvent: printer?.onEvent,
   });

@@ -35,6 +35,12 @@ export interface EvaluateOptions extends ProtocolOverrides {
   dataRoot?: string;
   /** Folder per downstream dataset name. */
   datasetPaths?: Record<string, string>;
+  /**
+   * Folder of pre-trained weights shared between evaluations, as
+   * `<label>-s<seed>.pt`; a file is reused only when it was trained with the
+   * same settings. Default: each run's own folder.
+   */
+  checkpoints?: string;
   /** Label of the pre-trained arm in result.json; default the dataset folder name. */
   label?: string;
   onGenerateProgress?: (event: ProgressEvent) => void;
@@ -130,7 +136,9 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
         pretrain: arm.path === null ? null : {
           ...protocol.pretrain,
           path: arm.path,
-          checkpoint: join(runDir, "pretrained.pt"),
+          checkpoint: options.checkpoints
+            ? join(resolve(options.checkpoints), `${safeName(arm.label)}-s${seed}.pt`)
+            : join(runDir, "pretrained.pt"),
         },
       };
       const { done, events } = await runTrainer(config, {

@@ -30,6 +30,8 @@ class ImageSet:
     labels: torch.Tensor
     classes: int
     name: str
+    #: Images in the source before any subset was taken; None when it was not a subset.
+    available: Optional[int] = None
 
     def __len__(self) -> int:
         return int(self.labels.shape[0])
@@ -170,6 +172,7 @@ def load_image_folder(
     before it exhausts memory.
     """
     paths, labels, classes = list_image_folder(root)
+    available = len(paths)
     label_tensor = torch.tensor(labels, dtype=torch.long)
     if max_images is not None and max_images < len(paths):
         keep = balanced_indices(label_tensor, len(classes), max_images, generator)
@@ -193,7 +196,7 @@ def load_image_folder(
                 "all images of a dataset must share size and channels"
             )
         images[i] = image
-    return ImageSet(images, label_tensor, len(classes), root.name)
+    return ImageSet(images, label_tensor, len(classes), root.name, available)
 
 
 def balanced_indices(

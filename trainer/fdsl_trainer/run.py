@@ -73,7 +73,7 @@ def pretrain(config: Config, device: torch.device, emit: Emit) -> Optional[nn.Mo
           "classes": images.classes, "shape": list(images.images.shape[1:])})
     torch.manual_seed(config.seed * 1_000_003 + STREAM_INIT)
     model = build_model(config.model, images.classes, config.width).to(device)
-    key = checkpoint_key(config)
+    key = checkpoint_key(config, images)
     if spec.checkpoint and load_checkpoint(Path(spec.checkpoint), key, model):
         emit({"event": "checkpoint", "phase": "pretrain", "loaded": spec.checkpoint})
         return model
@@ -89,12 +89,19 @@ def pretrain(config: Config, device: torch.device, emit: Emit) -> Optional[nn.Mo
     return model
 
 
-def checkpoint_key(config: Config) -> dict:
-    """Return the settings that decide the pre-trained weights; a checkpoint is reused only if they match."""
+def checkpoint_key(config: Config, images: ImageSet) -> dict:
+    """Return the settings that decide the pre-trained weights; a checkpoint is reused only if they match.
+
+    NOTE: the dataset is identified by its path and image count, not its
+    bytes, so regenerating a different dataset into the same folder needs
+    a fresh checkpoint file.
+    """
     spec = config.pretrain
+    # A max_images that keeps every image trains exactly like no limit.
+    subset = spec.max_images if images.available is not None and len(images) < images.available else None
     return {
         "path": str(Path(spec.path).resolve()), "epochs": spec.epochs, "batch_size": spec.batch_size,
-        "lr": spec.lr, "weight_decay": spec.weight_decay, "max_images": spec.max_images,
+        "lr": spec.lr, "weight_decay": spec.weight_decay, "max_images": subset,
         "model": config.model, "width": config.width, "image_size": config.image_size, "seed": config.seed,
         "trainer": __version__,
     }
