@@ -4,6 +4,7 @@ import { readContestParams } from "../recipe/contest.js";
 import { readRecipeFile } from "../recipe/load.js";
 import { resolveRecipe, type Recipe } from "../recipe/schema.js";
 import { generate, type ProgressEvent } from "../run/generate.js";
+import { resolveShard } from "../run/shard.js";
 import { createProgressLine, type ProgressLine } from "./progress.js";
 import { integerFlag } from "./options.js";
 
@@ -21,6 +22,11 @@ interface GenerateFlags {
   format?: string;
   color?: string;
   workers?: number;
+  shardIndex?: number;
+  shardCount?: number;
+  imagesPerTar?: number;
+  tarPrefix?: string;
+  spaceCheck: boolean;
   quiet?: boolean;
 }
 
@@ -43,20 +49,32 @@ export function registerGenerate(program: Command): void {
     .option("--size <px>", "image width and height in pixels", integerFlag("--size"))
     .option("--points <n>", "points per render", integerFlag("--points"))
     .option("--seed <n>", "random seed", integerFlag("--seed"))
-    .option("--format <format>", "png or jpg")
+    .option("--format <format>", "png, jpg, or wds (WebDataset tar files of PNG images)")
     .option("--color <mode>", "gray or rgb")
     .option("-w, --workers <n>", "worker threads (default: number of cores)", integerFlag("--workers"))
+    .option("--shard-index <i>", "make only shard i (0-based); default from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX", integerFlag("--shard-index"))
+    .option("--shard-count <n>", "number of shards; default from SLURM_ARRAY_TASK_COUNT", integerFlag("--shard-count"))
+    .option("--images-per-tar <n>", "images per tar file with --format wds (default: about 1 GB per tar)", integerFlag("--images-per-tar"))
+    .option("--tar-prefix <name>", "tar files are <name>-000000.tar (default: the name of --out)")
+    .option("--no-space-check", "skip the estimate of the output size against the free disk space")
     .option("-q, --quiet", "print no progress")
     .action(runGenerate);
 }
 
 async function runGenerate(flags: GenerateFlags): Promise<void> {
-  const { recipe, workers } = buildRecipe(flags);
+  const wds = flags.format === "wds";
+  const { recipe, workers } = buildRecipe({ ...flags, format: wds ? undefined : flags.format });
+  const shard = resolveShard(flags);
   const progress = flags.quiet ? undefined : progressPrinter();
   const summary = await generate(recipe, {
     out: flags.out,
     manifest: flags.manifest,
     workers,
+    shard,
+    output: wds ? "wds" : "folder",
+    imagesPerTar: flags.imagesPerTar,
+    tarPrefix: flags.tarPrefix,
+    checkSpace: flags.spaceCheck,
     onProgress: progress?.onProgress,
   });
   progress?.finish();

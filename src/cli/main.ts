@@ -5,7 +5,9 @@ import { VERSION } from "../version.js";
 import { registerCompare } from "./compare.js";
 import { registerEvaluate } from "./evaluate.js";
 import { registerGenerate } from "./generate.js";
+import { registerMerge } from "./merge.js";
 import { registerValidate } from "./validate.js";
+import { registerVerify } from "./verify.js";
 
 /** Exit code of a usage error: a bad flag, recipe, params file or path. */
 const EXIT_USAGE = 2;
@@ -19,6 +21,8 @@ const program = new Command()
 
 registerGenerate(program);
 registerValidate(program);
+registerVerify(program);
+registerMerge(program);
 registerEvaluate(program);
 registerCompare(program);
 

@@ -6,6 +6,7 @@ import { readJsonFile } from "../recipe/load.js";
 import { VERSION } from "../version.js";
 import { writeFileAtomic } from "./atomic.js";
 import type { Layout } from "./layout.js";
+import type { Shard } from "../run/shard.js";
 
 /** One category: its folder, its family and the parameters drawn for it. */
 export interface CategoryEntry {
@@ -27,23 +28,40 @@ export interface Manifest {
   layout: Layout;
   /** Instances made by one render, per family name. */
   groupSize: Record<string, number>;
+  output: OutputPlan;
+  /** The shard this manifest covers; { index: 0, count: 1 } for a whole run. */
+  shard: Shard;
+  /** False until every image of the shard is written and checksummed. */
+  complete: boolean;
+  /** The categories this shard drew on, ascending by index. */
   categories: CategoryEntry[];
+  /**
+   * SHA-256 (hex) of every image, by category name, one entry per
+   * instance; "" marks an image this shard does not make.
+   */
+  checksums: Record<string, string[]>;
 }
 
-/** The default manifest path: beside the output folder, never inside it. */
-export function defaultManifestPath(out: string): string {
-  return `${out.replace(/[\\/]+$/, "")}.manifest.json`;
+/** How images are stored: ImageFolder files, or WebDataset tar files. */
+export type OutputPlan =
+  | { kind: "folder" }
+  | { kind: "wds"; prefix: string; groupsPerTar: number; tars: number };
+
+/**
+ * The default manifest path: beside the output folder, never inside it;
+ * shard i of N writes `<out>.shard-<i>-of-<N>.manifest.json`, so shards
+ * sharing a file system keep separate manifests until they are merged.
+ */
+export function defaultManifestPath(out: string, shard?: Shard): string {
+  const base = out.replace(/[\\/]+$/, "");
+  if (shard === undefined || shard.count === 1) return `${base}.manifest.json`;
+  const width = Math.max(4, String(shard.count - 1).length);
+  const index = String(shard.index).padStart(width, "0");
+  const count = String(shard.count).padStart(width, "0");
+  return `${base}.shard-${index}-of-${count}.manifest.json`;
 }
 
-export function createManifest(
-  recipe: Recipe,
-  layout: Layout,
-  groupSize: Record<string, number>,
-  categories: CategoryEntry[],
-): Manifest {
-  return { fdsl: VERSION, recipe, layout, groupSize, categories };
-}
-
+/** Writes the manifest atomically, so a reader never sees half of it. */
 export function writeManifest(path: string, manifest: Manifest): void {
   writeFileAtomic(path, `${JSON.stringify(manifest, null, 1)}\n`);
 }
@@ -59,10 +77,15 @@ export function readManifest(path: string): Manifest {
 /**
  * Loads the manifest of an earlier run into the same output, so a rerun
  * resumes it; returns null when there is none. Throws a UsageError when
- * that run used another recipe, because mixing two recipes' images in one
- * folder would give a dataset that no manifest describes.
+ * that run used another recipe, output kind or shard, because mixing two
+ * runs' images in one folder would give a dataset no manifest describes.
  */
-export function loadResumableManifest(path: string, recipe: Recipe): Manifest | null {
+export function loadResumableManifest(
+  path: string,
+  recipe: Recipe,
+  output: { kind: OutputPlan["kind"]; prefix: string },
+  shard: Shard,
+): Manifest | null {
   if (!existsSync(path)) return null;
   const manifest = readManifest(path);
   if (!isDeepStrictEqual(manifest.recipe, recipe)) {
@@ -70,6 +93,14 @@ export function loadResumableManifest(path: string, recipe: Recipe): Manifest | 
     throw new UsageError(
       `the output was started with another recipe (manifest ${path} differs in: ` +
         `${fields.join(", ")}); write to a new --out, or delete that folder and its manifest`,
+    );
+  }
+  const sameOutput = manifest.output?.kind === output.kind &&
+    (output.kind === "folder" || (manifest.output as { prefix: string }).prefix === output.prefix);
+  if (!sameOutput || !isDeepStrictEqual(manifest.shard, shard)) {
+    throw new UsageError(
+      `the output was started with another output format or shard (manifest ${path}); ` +
+        `write to a new --out, or delete that folder and its manifest`,
     );
   }
   if (manifest.fdsl !== VERSION) {

@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import sharp from "sharp";
+import { checkPng, isPng } from "./png-check.js";
 
 export interface ValidateOptions {
   /** Exact number of category folders required. */
@@ -103,11 +104,21 @@ function listCategories(
   return categories;
 }
 
-/** Decodes an image fully; returns its shape, or why it failed. */
+/**
+ * Checks that an image decodes; returns its shape, or why it failed.
+ * PNGs get the fast structural check of png-check.ts; other formats,
+ * and PNGs it does not read, are decoded fully with sharp.
+ */
 async function decode(path: string): Promise<ImageShape | string> {
   try {
     if (!statSync(path).isFile()) return "not a file";
-    const image = sharp(readFileSync(path));
+    const bytes = readFileSync(path);
+    if (isPng(bytes)) {
+      const check = checkPng(bytes);
+      if (check.ok === true) return check;
+      if (check.ok === false) return `does not decode as an image (${check.reason})`;
+    }
+    const image = sharp(bytes);
     // The header gives the stored channel count (sharp's raw output
     // would be RGB); the raw decode proves the pixel data is whole.
     const { width, height, channels } = await image.metadata();

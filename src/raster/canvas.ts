@@ -37,8 +37,11 @@ export function flipInto(source: Canvas, target: Canvas, flip: Flip): void {
   for (let y = 0; y < height; y++) {
     const srcRow = y * stride;
     const dstRow = (mirrorRows ? height - 1 - y : y) * stride;
-    if (!mirrorColumns) {
-      dst.set(src.subarray(srcRow, srcRow + stride), dstRow);
+    dst.set(src.subarray(srcRow, srcRow + stride), dstRow);
+    if (!mirrorColumns) continue;
+    if (channels === 1) {
+      // A greyscale row mirrors as a byte reversal, done natively.
+      dst.subarray(dstRow, dstRow + stride).reverse();
       continue;
     }
     for (let x = 0; x < width; x++) {

@@ -15,7 +15,7 @@ export interface SplatStyle {
   padding: number;
   /**
    * Stamp a 3x3 patch per point whose pixels are on or off at random
-   * (any of the 511 non-empty masks), instead of a single pixel. As in
+   * (a non-empty mask, see MaskSource), instead of a single pixel. As in
    * the FractalDB reference renderer, each patch overwrites its whole
    * 3x3 block, off pixels included.
    */
@@ -104,13 +104,52 @@ function pointsRgb(
 }
 
 /**
- * Draws a random non-empty 3x3 mask: 9 bits from one 32-bit draw, the
- * all-off mask redrawn (the reference draws uniformly from 1..511).
+ * Random non-empty 3x3 masks, three from each 32-bit draw: 9 bits give
+ * 0..511, and (bits % 511) + 1 maps them onto 1..511, the reference's
+ * range, with mask 1 twice as likely as the others (1 in 256). The
+ * xoshiro128** step is inlined, its state held in fields of this object.
  */
-function patchMask(rng: Rng): number {
-  let mask = 0;
-  while (mask === 0) mask = rng.nextUint32() >>> 23;
-  return mask;
+class MaskSource {
+  private s0: number;
+  private s1: number;
+  private s2: number;
+  private s3: number;
+  private pool = 0;
+  private left = 0;
+
+  constructor(private readonly rng: Rng) {
+    this.s0 = rng.s0;
+    this.s1 = rng.s1;
+    this.s2 = rng.s2;
+    this.s3 = rng.s3;
+  }
+
+  next(): number {
+    if (this.left === 0) {
+      const m = Math.imul(this.s1, 5);
+      this.pool = Math.imul((m << 7) | (m >>> 25), 9) >>> 0;
+      const t = this.s1 << 9;
+      this.s2 ^= this.s0;
+      this.s3 ^= this.s1;
+      this.s1 ^= this.s2;
+      this.s0 ^= this.s3;
+      this.s2 ^= t;
+      this.s3 = (this.s3 << 11) | (this.s3 >>> 21);
+      this.left = 3;
+    }
+    const mask = this.pool & 511 || 1;
+    this.pool >>>= 9;
+    this.left--;
+    return mask;
+  }
+
+  /** Writes the advanced state back, so later draws continue the stream. */
+  finish(): void {
+    this.rng.s0 = this.s0;
+    this.rng.s1 = this.s1;
+    this.rng.s2 = this.s2;
+    this.rng.s3 = this.s3;
+  }
 }
 
 function patchGray(
@@ -122,10 +161,11 @@ function patchGray(
   rng: Rng,
 ): void {
   const { data, width: w } = canvas;
+  const masks = new MaskSource(rng);
   for (let i = 0; i < count; i++) {
     const px = (offsetX + points[2 * i] * sx) | 0;
     const py = (offsetY - points[2 * i + 1] * sy) | 0;
-    const mask = patchMask(rng);
+    const mask = masks.next();
     // Bit b lights pixel (b % 3 - 1, floor(b / 3) - 1) around the point;
     // `value & -bit` is value or 0 without a branch.
     const top = (py - 1) * w + px;
@@ -141,6 +181,7 @@ function patchGray(
     data[bottom] = value & -((mask >> 7) & 1);
     data[bottom + 1] = value & -((mask >> 8) & 1);
   }
+  masks.finish();
 }
 
 function patchRgb(
@@ -153,10 +194,11 @@ function patchRgb(
 ): void {
   const { data, width: w } = canvas;
   const colours = palette.length / 3;
+  const masks = new MaskSource(rng);
   for (let i = 0; i < count; i++) {
     const px = (offsetX + points[2 * i] * sx) | 0;
     const py = (offsetY - points[2 * i + 1] * sy) | 0;
-    const mask = patchMask(rng);
+    const mask = masks.next();
     const c = 3 * (i % colours);
     const r = palette[c];
     const g = palette[c + 1];
@@ -169,4 +211,5 @@ function patchRgb(
       data[at + 2] = b & on;
     }
   }
+  masks.finish();
 }

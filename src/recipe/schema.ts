@@ -64,7 +64,12 @@ export function parseOrThrow<T>(
   const result = schema.safeParse(input, { reportInput: true });
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const path = [...prefix, ...issue.path].map(String).join(".") || "(top level)";
+  const where = [...prefix, ...issue.path].map(String);
+  if (issue.code === "unrecognized_keys") {
+    const fields = issue.keys.map((key) => [...where, key].join(".")).join(", ");
+    throw new UsageError(`invalid ${source}: unknown field ${fields}; check its spelling`);
+  }
+  const path = where.join(".") || "(top level)";
   const received = "input" in issue ? `; received ${describeValue(issue.input)}` : "";
   throw new UsageError(`invalid ${source}: ${path}: ${issue.message}${received}`);
 }

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { FdslError, UsageError } from "../errors.js";
-import type { Reply, Task, WorkerInit } from "./tasks.js";
+import type { CategoriesMessage, Reply, Task, WorkerInit } from "./tasks.js";
 
 /** Tasks queued at each worker, so it never waits for the main thread. */
 const IN_FLIGHT_PER_WORKER = 2;
@@ -60,6 +60,11 @@ export class WorkerPool {
         for (let i = 0; i < IN_FLIGHT_PER_WORKER; i++) feed(worker);
       }
     });
+  }
+
+  /** Sends a message to every worker, ahead of any task sent later. */
+  broadcast(message: CategoriesMessage): void {
+    for (const worker of this.workers) worker.postMessage(message);
   }
 
   async close(): Promise<void> {

@@ -15,20 +15,48 @@ export interface SearchTask {
   category: number;
 }
 
-/** Render, encode and write instance groups [groupStart, groupEnd) of a category. */
+/** Hands every worker the parameters of the categories it will render. */
+export interface CategoriesMessage {
+  type: "categories";
+  categories: { index: number; family: string; params: unknown }[];
+}
+
+/**
+ * Render, encode and write instance groups [groupStart, groupEnd) of a
+ * category into its ImageFolder folder.
+ */
 export interface RenderTask {
   type: "render";
   id: number;
   category: number;
-  family: string;
-  params: unknown;
   groupStart: number;
   groupEnd: number;
 }
 
-export type Task = SearchTask | RenderTask;
+/** Render the given units into one WebDataset tar file at `path`. */
+export interface TarTask {
+  type: "tar";
+  id: number;
+  path: string;
+  /** Unit numbers (category * groups + group), in write order. */
+  units: number[];
+  groups: number;
+}
+
+/** Encode group 0 of each category without writing, to size the output. */
+export interface MeasureTask {
+  type: "measure";
+  id: number;
+  categories: number[];
+}
+
+export type Task = SearchTask | RenderTask | TarTask | MeasureTask;
+
+/** The SHA-256 of one image written: category, instance, hex digest. */
+export type Checksum = [number, number, string];
 
 export type Reply =
   | { type: "category"; id: number; category: number; params: unknown }
-  | { type: "rendered"; id: number; images: number; bytes: number }
+  | { type: "rendered"; id: number; images: number; bytes: number; checksums: Checksum[] }
+  | { type: "measured"; id: number; sizes: number[] }
   | { type: "error"; id: number; name: string; message: string; exitCode: number };
