@@ -8,7 +8,7 @@ describe("parseTrainerLine", () => {
         '"loss": 0.5, "train_acc": 80.0, "seconds": 1.5, "test_acc": 85.0, "test_error": 15.0}',
     );
     expect(event?.event).toBe("epoch");
-    expect(event && "test_error" in event ? event.test_error : undefined).toBe(15);
+    expect(event).toHaveProperty("test_error", 15);
   });
 
   it("parses score and done events", () => {

@@ -118,7 +118,7 @@ function eventPrinter() {
   };
 }
 
-/** One progress line per epoch, probe and score; null for events not worth a line. */
+/** Formats one progress line per epoch, probe and score; returns null for other events. */
 export function describeEvent(event: TrainerEvent): string | null {
   switch (event.event) {
     case "epoch": {

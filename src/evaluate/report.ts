@@ -75,7 +75,7 @@ ${rows.join("\n")}
 </table>`;
 }
 
-/** An SVG line chart of mean test error per epoch, one line per row. */
+/** Draws an SVG line chart of mean test error per epoch, one line per row. */
 function chart(dataset: string, rows: LeaderboardRow[], epochs: number, scoredFrom: number): string {
   const width = 520;
   const height = 300;

@@ -69,7 +69,7 @@ def read_idx(path: Path) -> torch.Tensor:
         count *= size
     if len(data) - offset != count:
         raise TrainerError(
-            f"invalid idx file {path}: header promises {count} bytes, file holds {len(data) - offset}; "
+            f"invalid idx file {path}: the header declares {count} bytes, but the file contains {len(data) - offset}; "
             "the file is truncated, reinstall or download it again"
         )
     flat = torch.frombuffer(bytearray(data[offset:]), dtype=torch.uint8)
@@ -130,7 +130,7 @@ def list_image_folder(root: Path) -> Tuple[List[Path], List[int], List[str]]:
             path for path in (root / class_name).iterdir() if path.suffix.lower() in IMAGE_SUFFIXES
         )
         if not files:
-            raise ConfigError(f"class folder {root / class_name} holds no images; remove it or add images")
+            raise ConfigError(f"class folder {root / class_name} contains no images; remove it or add images")
         paths.extend(files)
         labels.extend([index] * len(files))
     return paths, labels, classes
@@ -270,7 +270,7 @@ FASHION_MNIST_ROOT = Path("/usr/share/datasets/fashion-mnist")
 
 @dataclass(frozen=True)
 class DownstreamSpec:
-    """Where a downstream dataset lives by default and how to read it."""
+    """Default folder, file format and install hint of a downstream dataset."""
 
     name: str
     format: str

@@ -99,7 +99,7 @@ def test_load_image_folder_rejects_memory_overrun(fractal_dataset):
 
 def test_load_image_folder_rejects_empty_folder(tmp_path):
     (tmp_path / "cat").mkdir()
-    with pytest.raises(ConfigError, match="holds no images"):
+    with pytest.raises(ConfigError, match="contains no images"):
         load_image_folder(tmp_path, 32)
 
 
