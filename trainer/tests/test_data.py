@@ -133,3 +133,22 @@ def test_augment_keeps_shape_and_pixels():
     assert out.shape == x.shape
     # A crop of a zero-padded image holds only original values or zeros.
     assert set(out.unique().tolist()) <= set(x.unique().tolist()) | {0.0}
+
+
+def test_augment_output_is_a_padded_crop_or_its_mirror():
+    x = torch.rand(16, 3, 16, 16)
+    out = augment(x, torch.Generator().manual_seed(2))
+    pad = 2
+    padded = torch.nn.functional.pad(x, (pad, pad, pad, pad))
+    flipped = 0
+    for i in range(16):
+        candidates = []
+        for dy in range(2 * pad + 1):
+            for dx in range(2 * pad + 1):
+                crop = padded[i, :, dy : dy + 16, dx : dx + 16]
+                candidates.extend([(crop, False), (crop.flip(-1), True)])
+        matches = [mirrored for crop, mirrored in candidates if torch.equal(crop, out[i])]
+        assert matches, f"image {i} is no crop of its padded input"
+        flipped += matches[0]
+    # With 16 fair coin flips, all-or-nothing has probability 2 ** -15.
+    assert 0 < flipped < 16
