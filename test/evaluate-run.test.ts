@@ -156,7 +156,7 @@ describe("evaluate input checks", () => {
   it.each([
     ["an empty seed list", { seeds: [] }, /no seeds/],
     ["a negative seed", { seeds: [-1] }, /invalid seed -1/],
-    ["repeated seeds", { seeds: [1, 1] }, /seeds repeat/],
+    ["repeated seeds", { seeds: [1, 1] }, /repeated seed in 1,1/],
     ["an unknown preset", { preset: "huge" }, /unknown preset "huge"/],
     ["a missing dataset", { dataset: "/nonexistent/data" }, /dataset folder \/nonexistent\/data not found/],
     ["no dataset and no scratch", { scratch: false }, /nothing to evaluate/],

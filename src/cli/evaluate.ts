@@ -43,7 +43,7 @@ export function registerEvaluate(program: Command): void {
     .option("--seeds <list>", "comma-separated seeds, one run per arm and seed", seedsFlag, [0])
     .option("--python <path>", "Python interpreter with torch (default: $FDSL_PYTHON, /usr/bin/python3, python3)")
     .option("--device <device>", "auto, cpu or cuda", deviceFlag, "auto")
-    .option("--threads <n>", "torch CPU threads (default: torch's choice)", integerFlag("--threads"))
+    .option("--threads <n>", "torch CPU threads; 0 keeps torch's default (default: the number of cores)", integerFlag("--threads"))
     .option("--data-root <dir>", "folder of downstream datasets without a system path (default: $FDSL_DATA)")
     .option("--dataset-path <name=dir>", "folder of one downstream dataset (repeatable)", pathFlag, {})
     .option("--pretrain-epochs <n>", "pre-training epochs (default: the preset's)", integerFlag("--pretrain-epochs"))

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { writeFileAtomic } from "../dataset/atomic.js";
 import { defaultManifestPath, readManifest } from "../dataset/manifest.js";
@@ -29,7 +30,10 @@ export interface EvaluateOptions extends ProtocolOverrides {
   python?: string;
   /** "auto" (CUDA when available), "cpu" or "cuda"; default "auto". */
   device?: "auto" | "cpu" | "cuda";
-  /** torch CPU threads; default 0 (torch's default). */
+  /**
+   * torch CPU threads, >= 0; 0 keeps torch's default. Default: the number
+   * of cores, because Debian's torch 1.13.1 otherwise uses one thread.
+   */
   threads?: number;
   /** Folder of downstream datasets without a system path; default $FDSL_DATA. */
   dataRoot?: string;
@@ -114,7 +118,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
   const base: Omit<TrainerConfig, "seed" | "pretrain"> = {
     ...protocol,
     device: options.device ?? "auto",
-    threads: options.threads ?? 0,
+    threads: options.threads ?? availableParallelism(),
     amp: true,
     data_root: options.dataRoot,
     dataset_paths: options.datasetPaths ?? {},
@@ -188,7 +192,7 @@ function checkSeeds(seeds: number[]): number[] {
       throw new UsageError(`invalid seed ${seed}; expected an integer >= 0`);
     }
   }
-  if (new Set(seeds).size !== seeds.length) throw new UsageError(`seeds repeat: ${seeds.join(",")}`);
+  if (new Set(seeds).size !== seeds.length) throw new UsageError(`repeated seed in ${seeds.join(",")}; give each seed once`);
   return seeds;
 }
 

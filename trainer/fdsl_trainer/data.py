@@ -30,7 +30,7 @@ class ImageSet:
     labels: torch.Tensor
     classes: int
     name: str
-    #: Images in the source before any subset was taken; None when it was not a subset.
+    #: Images in the source folder before any subset was taken; None for loaders that take no subset.
     available: Optional[int] = None
 
     def __len__(self) -> int:
