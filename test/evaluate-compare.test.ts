@@ -24,10 +24,15 @@ beforeAll(async () => {
   await evaluate({ ...TINY, dataset, label: "beta", out: second, device: "cpu" });
 }, SLOW);
 
-/** Copies a result with changed arm scores, to check the ranking arithmetic on known numbers. */
-function withScores(source: string, scores: Record<string, number>): string {
+/** Copies a result with changed run scores and seeds, to check the arithmetic on known numbers. */
+function withScores(source: string, scores: Record<string, number>, seed = 0): string {
   const result = JSON.parse(readFileSync(join(source, "result.json"), "utf8")) as EvaluationResult;
-  for (const arm of result.arms) arm.score = scores[arm.label];
+  for (const arm of result.arms) {
+    for (const run of arm.runs) {
+      run.mean = scores[arm.label];
+      run.seed = seed;
+    }
+  }
   const out = tempDir();
   writeFileSync(join(out, "result.json"), JSON.stringify(result));
   return out;
@@ -43,10 +48,22 @@ describe("buildLeaderboard", () => {
     expect(board.rows[1].gainOverScratch).toBeNull();
   });
 
-  it("keeps one scratch row for repeated scratch arms", () => {
+  it("counts a repeated seed once", () => {
     const board = buildLeaderboard([first, first]);
-    expect(board.rows.filter((row) => row.dataset === null).length).toBe(1);
-    expect(board.rows.length).toBe(3);
+    expect(board.rows.length).toBe(2);
+    for (const row of board.rows) expect(row.seeds).toEqual([0]);
+  });
+
+  it("pools the seeds of one arm across results", () => {
+    const board = buildLeaderboard([
+      withScores(first, { alpha: 150, scratch: 170 }, 0),
+      withScores(first, { alpha: 160, scratch: 180 }, 1),
+    ]);
+    const alpha = board.rows.find((row) => row.label === "alpha");
+    expect(alpha?.seeds).toEqual([0, 1]);
+    expect(alpha?.score).toBe(155);
+    expect(alpha?.std).toBeCloseTo(Math.SQRT2 * 5, 10);
+    expect(alpha?.gainOverScratch).toBe(20);
   });
 
   it("describes the recipe of each arm", () => {

@@ -9,7 +9,7 @@ export interface LeaderboardRow {
   /** 1 is the lowest (best) score. */
   rank: number;
   label: string;
-  /** The result.json the arm came from. */
+  /** The result.json files the arm's runs came from, comma-separated. */
   source: string;
   dataset: string | null;
   /** Family, classes x instances and size, or "none" for scratch. */
@@ -43,10 +43,11 @@ export interface CompareOptions {
 }
 
 /**
- * Reads evaluation results (result.json files or folders holding one) and
- * ranks every arm by score, lowest first. Scratch arms with the same
- * seeds are merged into one row. Throws a UsageError when the results used
- * different protocols, unless `allowMixed` is set.
+ * Reads evaluation results (result.json files or folders containing one)
+ * and ranks every arm by score, lowest first. Arms with the same label and
+ * dataset are pooled into one row, so evaluations of other seeds add to
+ * it; a seed that appears twice counts once. Throws a UsageError when the
+ * results used different protocols, unless `allowMixed` is set.
  */
 export function buildLeaderboard(paths: string[], options: CompareOptions = {}): Leaderboard {
   if (paths.length === 0) throw new UsageError("no results given; pass result.json files or evaluate output folders");
@@ -61,20 +62,7 @@ export function buildLeaderboard(paths: string[], options: CompareOptions = {}):
     }
   }
 
-  const rows: LeaderboardRow[] = [];
-  const scratchSeeds = new Set<string>();
-  for (const { path, result } of results) {
-    for (const arm of result.arms) {
-      const seeds = arm.runs.map((run) => run.seed);
-      if (arm.dataset === null) {
-        // Scratch runs with the same protocol and seeds are identical; keep one.
-        const key = JSON.stringify(seeds);
-        if (scratchSeeds.has(key)) continue;
-        scratchSeeds.add(key);
-      }
-      rows.push(toRow(arm, path));
-    }
-  }
+  const rows = poolArms(results).map(({ arm, sources }) => toRow(arm, sources.join(", ")));
   const scratch = rows.find((row) => row.dataset === null);
   for (const row of rows) {
     row.gainOverScratch = scratch && row !== scratch ? scratch.score - row.score : null;
@@ -89,6 +77,35 @@ export function buildLeaderboard(paths: string[], options: CompareOptions = {}):
     downstream: first.result.protocol.finetune.datasets,
     rows,
   };
+}
+
+/** Groups arms by label and dataset and merges their runs, keeping the first run of each seed. */
+function poolArms(results: Array<{ path: string; result: EvaluationResult }>): Array<{ arm: ArmResult; sources: string[] }> {
+  const pooled = new Map<string, { arm: ArmResult; sources: string[] }>();
+  for (const { path, result } of results) {
+    for (const arm of result.arms) {
+      const key = JSON.stringify([arm.label, arm.dataset]);
+      const entry = pooled.get(key);
+      if (entry === undefined) {
+        pooled.set(key, { arm: { ...arm, runs: [...arm.runs] }, sources: [path] });
+        continue;
+      }
+      const seen = new Set(entry.arm.runs.map((run) => run.seed));
+      const added = arm.runs.filter((run) => !seen.has(run.seed));
+      if (added.length === 0) continue;
+      entry.arm.runs.push(...added);
+      entry.sources.push(path);
+    }
+  }
+  for (const { arm } of pooled.values()) {
+    arm.runs.sort((a, b) => a.seed - b.seed);
+    const means = arm.runs.map((run) => run.mean);
+    arm.score = mean(means);
+    arm.std = means.length > 1
+      ? Math.sqrt(means.reduce((sum, value) => sum + (value - arm.score) ** 2, 0) / (means.length - 1))
+      : null;
+  }
+  return [...pooled.values()];
 }
 
 /** The protocol without machine-specific fields (device, threads, data paths). */
