@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type Command } from "commander";
+import { InvalidArgumentError, Option, type Command } from "commander";
 import { UsageError } from "../errors.js";
 import { evaluate, type EvaluationResult } from "../evaluate/evaluate.js";
 import type { EpochEvent, ProbeEvent, ScoreEvent, TrainerEvent } from "../evaluate/events.js";
@@ -40,12 +40,12 @@ export function registerEvaluate(program: Command): void {
     .option("-p, --preset <name>", `protocol: ${Object.keys(PRESETS).join(", ")}`, "cpu-proxy")
     .option("--downstream <names>", "comma-separated downstream datasets (default: the preset's)", listFlag)
     .option("--scratch", "also fine-tune from random weights, for the gain over scratch")
-    .option("--seeds <list>", "comma-separated seeds, one run per arm and seed", seedsFlag, [0])
+    .addOption(new Option("--seeds <list>", "comma-separated seeds, one run per arm and seed").argParser(seedsFlag).default([0], "0"))
     .option("--python <path>", "Python interpreter with torch (default: $FDSL_PYTHON, /usr/bin/python3, python3)")
     .option("--device <device>", "auto, cpu or cuda", deviceFlag, "auto")
     .option("--threads <n>", "torch CPU threads; 0 keeps torch's default (default: the number of cores)", integerFlag("--threads"))
     .option("--data-root <dir>", "folder of downstream datasets without a system path (default: $FDSL_DATA)")
-    .option("--dataset-path <name=dir>", "folder of one downstream dataset (repeatable)", pathFlag, {})
+    .addOption(new Option("--dataset-path <name=dir>", "folder of one downstream dataset (repeatable)").argParser(pathFlag).default({}, "none"))
     .option("--pretrain-epochs <n>", "pre-training epochs (default: the preset's)", integerFlag("--pretrain-epochs"))
     .option("--finetune-epochs <n>", "fine-tuning epochs (default: the preset's)", integerFlag("--finetune-epochs"))
     .option("--max-images <n>", "pre-training subset size (default: the preset's)", integerFlag("--max-images"))
