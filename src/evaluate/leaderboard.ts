@@ -46,7 +46,7 @@ export interface CompareOptions {
  * Reads evaluation results (result.json files or folders containing one)
  * and ranks every arm by score, lowest first. Arms with the same label and
  * dataset are pooled into one row, so evaluations of other seeds add to
- * it; a seed that appears twice counts once. Throws a UsageError when the
+ * it. A seed that appears twice counts once. Throws a UsageError when the
  * results used different protocols, unless `allowMixed` is set.
  */
 export function buildLeaderboard(paths: string[], options: CompareOptions = {}): Leaderboard {
@@ -108,7 +108,7 @@ function poolArms(results: Array<{ path: string; result: EvaluationResult }>): A
   return [...pooled.values()];
 }
 
-/** The protocol without machine-specific fields (device, threads, data paths). */
+/** Returns the protocol without machine-specific fields (device, threads, data paths). */
 function comparable(protocol: Protocol): unknown {
   const { device: _device, threads: _threads, data_root: _root, dataset_paths: _paths, ...rest } = protocol;
   return rest;

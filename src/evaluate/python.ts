@@ -31,8 +31,8 @@ const PROBE = "import json, torch, torchvision; print(json.dumps({'torch': torch
  * Finds the interpreter to run the trainer with: `options.python`, else
  * $FDSL_PYTHON, else the first of /usr/bin/python3, python3 and python
  * that imports torch and torchvision. Throws a UsageError when a chosen
- * interpreter lacks them and an FdslError when no candidate has them; both
- * messages name the interpreters tried and the install command.
+ * interpreter lacks them and an FdslError when no candidate has them.
+ * Both messages name the interpreters tried and the install command.
  */
 export function findPython(options: FindPythonOptions = {}): PythonInfo {
   const env = options.env ?? process.env;

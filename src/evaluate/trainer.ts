@@ -31,7 +31,7 @@ const STDERR_TAIL_LINES = 20;
  * Runs `python -m fdsl_trainer run -` with `config` on stdin and collects
  * its JSON-line events. Rejects with a UsageError when the trainer exits
  * with code 2 (an invalid config or a missing input), and with an
- * FdslError for any other failure; the message is the trainer's own when
+ * FdslError for any other failure. The message is the trainer's own when
  * it wrote one, else the tail of its stderr.
  */
 export function runTrainer(config: TrainerConfig, options: RunTrainerOptions): Promise<TrainerResult> {

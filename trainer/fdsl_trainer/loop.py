@@ -15,7 +15,7 @@ from .errors import TrainerError
 
 @dataclass
 class Stage:
-    """What the loop needs for one training stage (pre-training or one fine-tuning)."""
+    """Model, optimiser, schedule and settings of one training stage (pre-training or one fine-tuning)."""
 
     model: nn.Module
     optimizer: torch.optim.Optimizer
