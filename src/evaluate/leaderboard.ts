@@ -51,7 +51,7 @@ export interface CompareOptions {
  */
 export function buildLeaderboard(paths: string[], options: CompareOptions = {}): Leaderboard {
   if (paths.length === 0) throw new UsageError("no results given; pass result.json files or evaluate output folders");
-  const results = paths.map((path) => ({ path: resultPath(path), result: readResult(path) }));
+  const results = paths.map((path) => ({ path, result: readResult(path) }));
   const first = results[0];
   for (const other of results.slice(1)) {
     if (!options.allowMixed && !isDeepStrictEqual(comparable(other.result.protocol), comparable(first.result.protocol))) {

@@ -16,6 +16,7 @@ export function renderReport(board: Leaderboard, title = "fdsl evaluation leader
     .map((dataset) => chart(dataset, board.rows, protocol.finetune.epochs, scoredFrom))
     .join("\n");
   const environment = Object.entries(board.environment)
+    .filter(([, value]) => value !== null && value !== undefined)
     .map(([key, value]) => `${escape(key)} ${escape(String(value))}`)
     .join(", ");
   return `<!doctype html>
