@@ -2,6 +2,8 @@
 import { Command, CommanderError } from "commander";
 import { FdslError } from "../errors.js";
 import { VERSION } from "../version.js";
+import { registerCompare } from "./compare.js";
+import { registerEvaluate } from "./evaluate.js";
 import { registerGenerate } from "./generate.js";
 import { registerMerge } from "./merge.js";
 import { registerPreview } from "./preview.js";
@@ -23,6 +25,8 @@ registerValidate(program);
 registerVerify(program);
 registerMerge(program);
 registerPreview(program);
+registerEvaluate(program);
+registerCompare(program);
 
 try {
   await program.parseAsync(process.argv);

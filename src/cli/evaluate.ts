@@ -1,0 +1,189 @@
+import { InvalidArgumentError, Option, type Command } from "commander";
+import { UsageError } from "../errors.js";
+import { evaluate, type EvaluationResult } from "../evaluate/evaluate.js";
+import type { EpochEvent, ProbeEvent, ScoreEvent, TrainerEvent } from "../evaluate/events.js";
+import { PRESETS } from "../evaluate/presets.js";
+import { readRecipeFile } from "../recipe/load.js";
+import { resolveRecipe } from "../recipe/schema.js";
+import { integerFlag } from "./options.js";
+import { createProgressLine, type ProgressLine } from "./progress.js";
+
+interface EvaluateFlags {
+  out: string;
+  recipe?: string;
+  preset: string;
+  downstream?: string[];
+  scratch?: boolean;
+  seeds: number[];
+  python?: string;
+  device: "auto" | "cpu" | "cuda";
+  threads?: number;
+  dataRoot?: string;
+  datasetPath: Record<string, string>;
+  pretrainEpochs?: number;
+  finetuneEpochs?: number;
+  maxImages?: number;
+  trainImages?: number;
+  testImages?: number;
+  label?: string;
+  checkpoints?: string;
+  quiet?: boolean;
+}
+
+export function registerEvaluate(program: Command): void {
+  program
+    .command("evaluate")
+    .description("pre-train a CNN on a dataset, fine-tune it on real datasets and score the transfer (lower is better)")
+    .argument("[dataset]", "ImageFolder dataset to pre-train on; omit it for a scratch-only run")
+    .requiredOption("-o, --out <dir>", "folder for result.json and the per-run scores.json")
+    .option("-r, --recipe <file>", "JSON recipe to generate into [dataset] first (resumes an earlier run)")
+    .option("-p, --preset <name>", `protocol: ${Object.keys(PRESETS).join(", ")}`, "cpu-proxy")
+    .option("--downstream <names>", "comma-separated downstream datasets (default: the preset's)", listFlag)
+    .option("--scratch", "also fine-tune from random weights, for the gain over scratch")
+    .addOption(new Option("--seeds <list>", "comma-separated seeds, one run per arm and seed").argParser(seedsFlag).default([0], "0"))
+    .option("--python <path>", "Python interpreter with torch (default: $FDSL_PYTHON, /usr/bin/python3, python3)")
+    .option("--device <device>", "auto, cpu or cuda", deviceFlag, "auto")
+    .option("--threads <n>", "torch CPU threads; 0 keeps torch's default (default: the number of cores)", integerFlag("--threads"))
+    .option("--data-root <dir>", "folder of downstream datasets without a system path (default: $FDSL_DATA)")
+    .addOption(new Option("--dataset-path <name=dir>", "folder of one downstream dataset (repeatable)").argParser(pathFlag).default({}, "none"))
+    .option("--pretrain-epochs <n>", "pre-training epochs (default: the preset's)", integerFlag("--pretrain-epochs"))
+    .option("--finetune-epochs <n>", "fine-tuning epochs (default: the preset's)", integerFlag("--finetune-epochs"))
+    .option("--max-images <n>", "pre-training subset size (default: the preset's)", integerFlag("--max-images"))
+    .option("--train-images <n>", "fine-tuning subset size (default: the preset's)", integerFlag("--train-images"))
+    .option("--test-images <n>", "test subset size (default: the preset's)", integerFlag("--test-images"))
+    .option("--label <name>", "name of the pre-trained arm (default: the dataset folder name)")
+    .option("--checkpoints <dir>", "folder of pre-trained weights reused across evaluations with the same settings")
+    .option("-q, --quiet", "print only the final scores")
+    .action(runEvaluate);
+}
+
+async function runEvaluate(dataset: string | undefined, flags: EvaluateFlags): Promise<void> {
+  const recipe = flags.recipe ? resolveRecipe(readRecipeFile(flags.recipe), `recipe ${flags.recipe}`) : undefined;
+  for (const [flag, value] of Object.entries({
+    "--threads": flags.threads, "--pretrain-epochs": flags.pretrainEpochs, "--finetune-epochs": flags.finetuneEpochs,
+    "--max-images": flags.maxImages, "--train-images": flags.trainImages, "--test-images": flags.testImages,
+  })) {
+    const minimum = flag === "--threads" ? 0 : 1;
+    if (value !== undefined && value < minimum) {
+      throw new UsageError(`invalid ${flag} ${value}; expected an integer >= ${minimum}`);
+    }
+  }
+  const printer = flags.quiet ? undefined : eventPrinter();
+  const result = await evaluate({
+    dataset,
+    recipe,
+    preset: flags.preset,
+    downstream: flags.downstream,
+    // Without a dataset the scratch arm is the whole run.
+    scratch: flags.scratch === true || dataset === undefined,
+    seeds: flags.seeds,
+    out: flags.out,
+    python: flags.python,
+    device: flags.device,
+    threads: flags.threads,
+    dataRoot: flags.dataRoot,
+    datasetPaths: flags.datasetPath,
+    pretrainEpochs: flags.pretrainEpochs,
+    finetuneEpochs: flags.finetuneEpochs,
+    maxImages: flags.maxImages,
+    trainImages: flags.trainImages,
+    testImages: flags.testImages,
+    label: flags.label,
+    checkpoints: flags.checkpoints,
+    onGenerateProgress: printer?.onGenerateProgress,
+    onEvent: printer?.onEvent,
+  });
+  printer?.finish();
+  printSummary(result, flags.out);
+}
+
+function eventPrinter() {
+  let line: ProgressLine | undefined;
+  return {
+    onGenerateProgress(event: { phase: string; done: number; total: number }) {
+      line ??= createProgressLine("generating", "images");
+      if (event.phase === "render") line.update(event.done, event.total);
+    },
+    onEvent(event: TrainerEvent, run: { arm: string; seed: number }) {
+      if (line) {
+        line.finish();
+        line = undefined;
+      }
+      const text = describeEvent(event);
+      if (text) console.error(`[${run.arm} seed ${run.seed}] ${text}`);
+    },
+    finish() {
+      line?.finish();
+    },
+  };
+}
+
+/** Formats one progress line per epoch, probe and score; returns null for other events. */
+export function describeEvent(event: TrainerEvent): string | null {
+  switch (event.event) {
+    case "epoch": {
+      const epoch = event as EpochEvent;
+      const head = epoch.phase === "pretrain" ? "pre-training" : `fine-tuning ${epoch.dataset}`;
+      const test = epoch.test_error === undefined ? "" : `, test error ${epoch.test_error.toFixed(2)}%`;
+      return `${head} epoch ${epoch.epoch}/${epoch.epochs}: loss ${epoch.loss.toFixed(3)}, ` +
+        `train acc ${epoch.train_acc.toFixed(1)}%${test} (${epoch.seconds.toFixed(1)} s)`;
+    }
+    case "probe": {
+      const probe = event as ProbeEvent;
+      return `k-NN probe on ${probe.dataset} (k=${probe.knn}): ${probe.knn_acc.toFixed(1)}%`;
+    }
+    case "score": {
+      const score = event as ScoreEvent;
+      return `score on ${score.dataset}: ${score.cumulative_error.toFixed(2)} ` +
+        `(epochs ${score.scored_epochs[0]}-${score.scored_epochs[1]})`;
+    }
+    case "start":
+      return "device" in event ? `trainer started on ${String(event.device)}` : null;
+    default:
+      return null;
+  }
+}
+
+function printSummary(result: EvaluationResult, out: string): void {
+  for (const arm of result.arms) {
+    const std = arm.std === null ? "" : ` ± ${arm.std.toFixed(2)}`;
+    console.log(`${arm.label}: score ${arm.score.toFixed(2)}${std} over ${arm.runs.length} seed(s)`);
+  }
+  const scratch = result.arms.find((arm) => arm.dataset === null);
+  for (const arm of result.arms) {
+    if (scratch && arm !== scratch) {
+      const gain = scratch.score - arm.score;
+      console.log(`${arm.label}: gain over scratch ${gain >= 0 ? "+" : ""}${gain.toFixed(2)} (positive: pre-training helped)`);
+    }
+  }
+  console.log(`result: ${out}/result.json`);
+}
+
+function listFlag(value: string): string[] {
+  const names = value.split(",").map((name) => name.trim()).filter(Boolean);
+  if (names.length === 0) throw new InvalidArgumentError(`expected comma-separated names; received "${value}"`);
+  return names;
+}
+
+function seedsFlag(value: string): number[] {
+  const parts = value.split(",").map((part) => part.trim());
+  if (parts.some((part) => !/^\d+$/.test(part))) {
+    throw new InvalidArgumentError(`--seeds expects comma-separated integers >= 0; received "${value}"`);
+  }
+  return parts.map(Number);
+}
+
+function deviceFlag(value: string): "auto" | "cpu" | "cuda" {
+  if (value !== "auto" && value !== "cpu" && value !== "cuda") {
+    throw new InvalidArgumentError(`--device expects auto, cpu or cuda; received "${value}"`);
+  }
+  return value;
+}
+
+function pathFlag(value: string, previous: Record<string, string>): Record<string, string> {
+  const index = value.indexOf("=");
+  if (index <= 0 || index === value.length - 1) {
+    throw new InvalidArgumentError(`--dataset-path expects name=dir, for example mnist=/data/mnist; received "${value}"`);
+  }
+  return { ...previous, [value.slice(0, index)]: value.slice(index + 1) };
+}

@@ -1,0 +1,242 @@
+import { existsSync, mkdirSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { join, resolve } from "node:path";
+import { writeFileAtomic } from "../dataset/atomic.js";
+import { defaultManifestPath, readManifest } from "../dataset/manifest.js";
+import { UsageError } from "../errors.js";
+import type { Recipe } from "../recipe/schema.js";
+import { generate, type ProgressEvent } from "../run/generate.js";
+import { VERSION } from "../version.js";
+import type { PretrainConfig, TrainerConfig } from "./config.js";
+import type { EpochEvent, ProbeEvent, TrainerEvent } from "./events.js";
+import { buildProtocol, getPreset, type ProtocolOverrides } from "./presets.js";
+import { findPython } from "./python.js";
+import { runTrainer } from "./trainer.js";
+
+export interface EvaluateOptions extends ProtocolOverrides {
+  /** ImageFolder dataset to pre-train on; omit it (and `recipe`) for a scratch-only run. */
+  dataset?: string;
+  /** Recipe to generate into `dataset` first; generation resumes an earlier run there. */
+  recipe?: Recipe;
+  /** Protocol name (see PRESETS); default "cpu-proxy". */
+  preset?: string;
+  /** Also fine-tune from random weights under the same protocol and seeds. */
+  scratch?: boolean;
+  /** Seeds, one trainer run per arm and seed; default [0]. */
+  seeds?: number[];
+  /** Folder for result.json and per-run scores.json; created if missing. */
+  out: string;
+  /** Interpreter with torch; default from findPython. */
+  python?: string;
+  /** "auto" (CUDA when available), "cpu" or "cuda"; default "auto". */
+  device?: "auto" | "cpu" | "cuda";
+  /**
+   * torch CPU threads, >= 0; 0 keeps torch's default. Default: the number
+   * of cores, because Debian's torch 1.13.1 otherwise uses one thread.
+   */
+  threads?: number;
+  /** Folder of downstream datasets without a system path; default $FDSL_DATA. */
+  dataRoot?: string;
+  /** Folder per downstream dataset name. */
+  datasetPaths?: Record<string, string>;
+  /**
+   * Folder of pre-trained weights shared between evaluations, as
+   * `<label>-s<seed>.pt`; a file is reused only when it was trained with the
+   * same settings. Default: each run's own folder.
+   */
+  checkpoints?: string;
+  /** Label of the pre-trained arm in result.json; default the dataset folder name. */
+  label?: string;
+  onGenerateProgress?: (event: ProgressEvent) => void;
+  /** Every trainer event, with the arm and seed it belongs to. */
+  onEvent?: (event: TrainerEvent, run: { arm: string; seed: number }) => void;
+  signal?: AbortSignal;
+}
+
+/** Trainer settings shared by all runs of an evaluation; runs that share them can be ranked together. */
+export type Protocol = Omit<TrainerConfig, "seed" | "out" | "pretrain"> & {
+  pretrain: Omit<PretrainConfig, "path" | "checkpoint">;
+};
+
+/** One trainer run: an arm (a dataset or scratch) under one seed. */
+export interface ArmRun {
+  seed: number;
+  /** Cumulative error per downstream dataset (the contest's scores.json). */
+  scores: Record<string, number>;
+  /** Mean of `scores`; lower is better. */
+  mean: number;
+  /** Test error (%) per fine-tuning epoch, per downstream dataset. */
+  curves: Record<string, number[]>;
+  /** k-NN accuracy (%) of the frozen features per downstream dataset. */
+  knn: Record<string, number>;
+  seconds: number;
+}
+
+/** The runs of one arm and their mean score over seeds. */
+export interface ArmResult {
+  label: string;
+  /** Pre-training dataset folder; null for scratch. */
+  dataset: string | null;
+  /** The dataset's recipe from its manifest, when it has one. */
+  recipe: Recipe | null;
+  runs: ArmRun[];
+  /** Mean over seeds of each run's mean score. */
+  score: number;
+  /** Sample standard deviation over seeds; null with one seed. */
+  std: number | null;
+}
+
+/** The record written to `<out>/result.json`. */
+export interface EvaluationResult {
+  fdsl: string;
+  preset: string;
+  /** The trainer config shared by every run: all but the seed, output folder and dataset path. */
+  protocol: Protocol;
+  environment: Record<string, unknown>;
+  arms: ArmResult[];
+  created: string;
+}
+
+/**
+ * Pre-trains on a generated dataset (made from `recipe` first when given),
+ * fine-tunes on the downstream datasets and scores each run, optionally
+ * next to a scratch arm. Writes `<out>/result.json` and, per run,
+ * `<out>/<arm>-s<seed>/scores.json` in the contest's format.
+ */
+export async function evaluate(options: EvaluateOptions): Promise<EvaluationResult> {
+  const preset = getPreset(options.preset ?? "cpu-proxy");
+  const seeds = checkSeeds(options.seeds ?? [0]);
+  const dataset = await prepareDataset(options);
+  if (dataset === undefined && options.scratch === false) {
+    throw new UsageError("nothing to evaluate: give a dataset folder or a recipe, or allow the scratch arm");
+  }
+  const python = options.python ?? findPython().command;
+  const out = resolve(options.out);
+  mkdirSync(out, { recursive: true });
+
+  const protocol = buildProtocol(preset, options);
+  const base: Omit<TrainerConfig, "seed" | "pretrain"> = {
+    ...protocol,
+    device: options.device ?? "auto",
+    threads: options.threads ?? availableParallelism(),
+    amp: true,
+    data_root: options.dataRoot,
+    dataset_paths: options.datasetPaths ?? {},
+  };
+  const arms: Array<{ label: string; path: string | null }> = [];
+  if (dataset !== undefined) arms.push({ label: options.label ?? basename(dataset), path: dataset });
+  if (dataset === undefined || options.scratch) arms.push({ label: "scratch", path: null });
+
+  let environment: Record<string, unknown> = {};
+  const results: ArmResult[] = [];
+  for (const arm of arms) {
+    const runs: ArmRun[] = [];
+    for (const seed of seeds) {
+      const runDir = join(out, `${safeName(arm.label)}-s${seed}`);
+      const config: TrainerConfig = {
+        ...base,
+        seed,
+        out: runDir,
+        pretrain: arm.path === null ? null : {
+          ...protocol.pretrain,
+          path: arm.path,
+          checkpoint: options.checkpoints
+            ? join(resolve(options.checkpoints), `${safeName(arm.label)}-s${seed}.pt`)
+            : join(runDir, "pretrained.pt"),
+        },
+      };
+      const { done, events } = await runTrainer(config, {
+        python,
+        signal: options.signal,
+        onEvent: (event) => options.onEvent?.(event, { arm: arm.label, seed }),
+      });
+      const start = events.find((event) => event.event === "start");
+      if (start && "environment" in start) environment = { ...start.environment, device: start.device };
+      runs.push(summariseRun(seed, done.scores, done.mean, done.seconds, events));
+    }
+    results.push(armResult(arm.label, arm.path, runs));
+  }
+
+  const result: EvaluationResult = {
+    fdsl: VERSION,
+    preset: preset.name,
+    protocol: { ...base, pretrain: protocol.pretrain },
+    environment,
+    arms: results,
+    created: new Date().toISOString(),
+  };
+  writeFileAtomic(join(out, "result.json"), `${JSON.stringify(result, null, 1)}\n`);
+  return result;
+}
+
+/** Generates the dataset when a recipe is given; returns the absolute dataset folder or undefined. */
+async function prepareDataset(options: EvaluateOptions): Promise<string | undefined> {
+  if (options.recipe !== undefined) {
+    if (options.dataset === undefined) {
+      throw new UsageError("a recipe needs a dataset folder to generate into; pass the folder as the dataset");
+    }
+    await generate(options.recipe, { out: options.dataset, onProgress: options.onGenerateProgress });
+  }
+  if (options.dataset === undefined) return undefined;
+  const dataset = resolve(options.dataset);
+  if (!existsSync(dataset)) {
+    throw new UsageError(`dataset folder ${dataset} not found; generate it with fdsl generate --out ${dataset}`);
+  }
+  return dataset;
+}
+
+function checkSeeds(seeds: number[]): number[] {
+  if (seeds.length === 0) throw new UsageError("no seeds given; pass at least one, for example --seeds 0");
+  for (const seed of seeds) {
+    if (!Number.isSafeInteger(seed) || seed < 0) {
+      throw new UsageError(`invalid seed ${seed}; expected an integer >= 0`);
+    }
+  }
+  if (new Set(seeds).size !== seeds.length) throw new UsageError(`repeated seed in ${seeds.join(",")}; give each seed once`);
+  return seeds;
+}
+
+function summariseRun(
+  seed: number,
+  scores: Record<string, number>,
+  mean: number,
+  seconds: number,
+  events: TrainerEvent[],
+): ArmRun {
+  const curves: Record<string, number[]> = {};
+  const knn: Record<string, number> = {};
+  for (const event of events) {
+    if (event.event === "epoch" && (event as EpochEvent).phase === "finetune") {
+      const epoch = event as EpochEvent;
+      (curves[epoch.dataset ?? ""] ??= []).push(epoch.test_error ?? NaN);
+    } else if (event.event === "probe") {
+      const probe = event as ProbeEvent;
+      knn[probe.dataset] = probe.knn_acc;
+    }
+  }
+  return { seed, scores, mean, curves, knn, seconds };
+}
+
+function armResult(label: string, dataset: string | null, runs: ArmRun[]): ArmResult {
+  const means = runs.map((run) => run.mean);
+  const score = means.reduce((sum, value) => sum + value, 0) / means.length;
+  const std = means.length > 1
+    ? Math.sqrt(means.reduce((sum, value) => sum + (value - score) ** 2, 0) / (means.length - 1))
+    : null;
+  return { label, dataset, recipe: readRecipe(dataset), runs, score, std };
+}
+
+function readRecipe(dataset: string | null): Recipe | null {
+  if (dataset === null) return null;
+  const manifest = defaultManifestPath(dataset);
+  return existsSync(manifest) ? readManifest(manifest).recipe : null;
+}
+
+function basename(path: string): string {
+  return path.replace(/[\\/]+$/, "").split(/[\\/]/).pop() || "dataset";
+}
+
+/** Keeps a label usable as a folder name. */
+function safeName(label: string): string {
+  return label.replace(/[^A-Za-z0-9._-]+/g, "_");
+}

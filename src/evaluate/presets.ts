@@ -1,0 +1,118 @@
+import { UsageError } from "../errors.js";
+import type { FinetuneConfig, PretrainConfig, TrainerConfig } from "./config.js";
+
+/** A named protocol: the network and the pre-training and fine-tuning schedules. */
+export interface Preset {
+  name: string;
+  description: string;
+  model: string;
+  width: number;
+  image_size: number;
+  knn: number;
+  pretrain: Omit<PretrainConfig, "path" | "checkpoint">;
+  finetune: FinetuneConfig;
+}
+
+const SGD = { lr: 0.1, weight_decay: 5e-4 };
+
+/**
+ * Protocols by name.
+ *
+ * - `smoke`: seconds on a CPU; checks that the pipeline runs, ranks nothing.
+ * - `cpu-proxy`: the protocol chosen by bench/protocol_search.py on a
+ *   2-core CPU (BENCHMARKS.md has the numbers): ResNet-8 at 32 px, 10
+ *   pre-training epochs on up to 10k images, then fine-tuning on 2000
+ *   Fashion-MNIST images, tested on 2000.
+ * - `contest`: the contest's 32 px setting, MobileNetV2 pre-trained on the
+ *   whole dataset and fine-tuned on all of CIFAR-10. Sized for a GPU.
+ */
+export const PRESETS: Record<string, Preset> = {
+  smoke: {
+    name: "smoke",
+    description: "pipeline check in seconds; ranks nothing",
+    model: "resnet8",
+    width: 8,
+    image_size: 32,
+    knn: 5,
+    pretrain: { epochs: 1, batch_size: 32, max_images: 200, ...SGD },
+    finetune: {
+      datasets: ["fashion-mnist"], epochs: 2, batch_size: 32, lr: 0.05, weight_decay: 5e-4,
+      train_images: 200, test_images: 200, score_from: 0.5, freeze: false,
+    },
+  },
+  "cpu-proxy": {
+    name: "cpu-proxy",
+    description: "ResNet-8 at 32 px, 10k pre-training images, Fashion-MNIST 2k/2k; minutes on 2 cores",
+    model: "resnet8",
+    width: 16,
+    image_size: 32,
+    knn: 20,
+    pretrain: { epochs: 10, batch_size: 128, max_images: 10_000, ...SGD },
+    finetune: {
+      datasets: ["fashion-mnist"], epochs: 10, batch_size: 128, lr: 0.05, weight_decay: 5e-4,
+      train_images: 2000, test_images: 2000, score_from: 0.5, freeze: false,
+    },
+  },
+  contest: {
+    name: "contest",
+    description: "MobileNetV2 at 32 px on the whole dataset, CIFAR-10 fine-tuning; for a GPU",
+    model: "mobilenet_v2",
+    width: 16,
+    image_size: 32,
+    knn: 20,
+    // NOTE: the contest's epoch counts and learning rates are not public; these are our choice.
+    pretrain: { epochs: 30, batch_size: 256, max_images: null, lr: 0.2, weight_decay: 4e-5 },
+    finetune: {
+      datasets: ["cifar10"], epochs: 20, batch_size: 256, lr: 0.1, weight_decay: 5e-4,
+      train_images: null, test_images: null, score_from: 0.5, freeze: false,
+    },
+  },
+};
+
+/** Returns the preset called `name`; throws a UsageError listing the presets otherwise. */
+export function getPreset(name: string): Preset {
+  const preset = Object.hasOwn(PRESETS, name) ? PRESETS[name] : undefined;
+  if (preset === undefined) {
+    throw new UsageError(`unknown preset "${name}"; expected one of ${Object.keys(PRESETS).join(", ")}`);
+  }
+  return preset;
+}
+
+/** Changes to a preset from the command line or the library caller. */
+export interface ProtocolOverrides {
+  /** Downstream dataset names, replacing the preset's. */
+  downstream?: string[];
+  pretrainEpochs?: number;
+  finetuneEpochs?: number;
+  /** Pre-training subset size. */
+  maxImages?: number;
+  trainImages?: number;
+  testImages?: number;
+}
+
+/** Applies overrides to a preset and returns the trainer config without the per-run fields. */
+export function buildProtocol(
+  preset: Preset,
+  overrides: ProtocolOverrides = {},
+): Pick<TrainerConfig, "model" | "width" | "image_size" | "knn" | "finetune"> & {
+  pretrain: Omit<PretrainConfig, "path" | "checkpoint">;
+} {
+  return {
+    model: preset.model,
+    width: preset.width,
+    image_size: preset.image_size,
+    knn: preset.knn,
+    pretrain: {
+      ...preset.pretrain,
+      epochs: overrides.pretrainEpochs ?? preset.pretrain.epochs,
+      max_images: overrides.maxImages ?? preset.pretrain.max_images,
+    },
+    finetune: {
+      ...preset.finetune,
+      datasets: overrides.downstream ?? preset.finetune.datasets,
+      epochs: overrides.finetuneEpochs ?? preset.finetune.epochs,
+      train_images: overrides.trainImages ?? preset.finetune.train_images,
+      test_images: overrides.testImages ?? preset.finetune.test_images,
+    },
+  };
+}

@@ -1,0 +1,144 @@
+"""The run config: one JSON object, checked field by field before any work starts."""
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+from .data import DOWNSTREAM
+from .errors import ConfigError
+from .models import MODELS
+
+
+@dataclass
+class PretrainConfig:
+    """Pre-training on a generated ImageFolder dataset."""
+
+    path: str
+    epochs: int = 5
+    batch_size: int = 128
+    lr: float = 0.1
+    weight_decay: float = 5e-4
+    #: Class-balanced subset size; None uses every image.
+    max_images: Optional[int] = None
+    #: File for the pre-trained weights. A file written by a run with the same
+    #: pre-training settings is loaded instead of training again.
+    checkpoint: Optional[str] = None
+
+
+@dataclass
+class FinetuneConfig:
+    """Fine-tuning on each downstream dataset, tested after every epoch."""
+
+    datasets: List[str] = field(default_factory=lambda: ["fashion-mnist"])
+    epochs: int = 10
+    batch_size: int = 128
+    lr: float = 0.05
+    weight_decay: float = 5e-4
+    #: Class-balanced subset of the training split; None uses all of it.
+    train_images: Optional[int] = None
+    #: Class-balanced subset of the test split; None uses all of it.
+    test_images: Optional[int] = None
+    #: The score sums the test error of epochs from this fraction of the total on.
+    score_from: float = 0.5
+    #: Train only the new classifier on frozen features (a linear probe) instead of the whole network.
+    freeze: bool = False
+
+
+@dataclass
+class Config:
+    """A whole run: optional pre-training, then fine-tuning on each downstream dataset."""
+
+    finetune: FinetuneConfig
+    pretrain: Optional[PretrainConfig] = None
+    model: str = "resnet8"
+    #: Base width of the CIFAR ResNets (channels of the first stage).
+    width: int = 16
+    #: Model input size in pixels; images are resized to it.
+    image_size: int = 32
+    seed: int = 0
+    device: str = "auto"
+    #: CPU threads for torch; 0 keeps torch's default.
+    threads: int = 0
+    #: Mixed precision (float16 autocast) when training on CUDA.
+    amp: bool = True
+    #: Neighbours of the k-NN probe of frozen features before fine-tuning; 0 skips the probe.
+    knn: int = 20
+    #: Root for downstream datasets without a fixed system path; None uses $FDSL_DATA.
+    data_root: Optional[str] = None
+    #: Folder per downstream dataset name, overriding its default place.
+    dataset_paths: Dict[str, str] = field(default_factory=dict)
+    #: Folder that receives scores.json; None writes nothing.
+    out: Optional[str] = None
+
+
+def _check(section: str, values: Dict[str, Any], allowed: type) -> None:
+    unknown = set(values) - set(allowed.__dataclass_fields__)
+    if unknown:
+        names = ", ".join(sorted(unknown))
+        raise ConfigError(f"unknown field(s) {names} in config {section}; remove them")
+
+
+def _int(name: str, value: Any, low: int, high: int = 10**9) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ConfigError(f"invalid config {name}: {value!r}; expected an integer in [{low}, {high}]")
+    return value
+
+
+def _float(name: str, value: Any, low: float, high: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        raise ConfigError(f"invalid config {name}: {value!r}; expected a number in [{low}, {high}]")
+    return float(value)
+
+
+def _optional_int(name: str, value: Any) -> Optional[int]:
+    return None if value is None else _int(name, value, 1)
+
+
+def parse_config(raw: Any) -> Config:
+    """Check a decoded JSON config and return it with defaults filled in."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"invalid config: expected a JSON object, received {type(raw).__name__}")
+    _check("(top level)", raw, Config)
+    finetune_raw = raw.get("finetune", {})
+    if not isinstance(finetune_raw, dict):
+        raise ConfigError("invalid config finetune: expected an object")
+    _check("finetune", finetune_raw, FinetuneConfig)
+    finetune = FinetuneConfig(**finetune_raw)
+    if not isinstance(finetune.datasets, list) or not finetune.datasets:
+        raise ConfigError("invalid config finetune.datasets: expected a non-empty list of names")
+    for name in finetune.datasets:
+        if name not in DOWNSTREAM:
+            known = ", ".join(sorted(DOWNSTREAM))
+            raise ConfigError(f"invalid config finetune.datasets: unknown dataset {name!r}; expected one of {known}")
+    _int("finetune.epochs", finetune.epochs, 1, 10_000)
+    _int("finetune.batch_size", finetune.batch_size, 1, 65_536)
+    _float("finetune.lr", finetune.lr, 0.0, 10.0)
+    _float("finetune.weight_decay", finetune.weight_decay, 0.0, 1.0)
+    _optional_int("finetune.train_images", finetune.train_images)
+    _optional_int("finetune.test_images", finetune.test_images)
+    _float("finetune.score_from", finetune.score_from, 0.0, 1.0)
+
+    pretrain = None
+    pretrain_raw = raw.get("pretrain")
+    if pretrain_raw is not None:
+        if not isinstance(pretrain_raw, dict) or not isinstance(pretrain_raw.get("path"), str):
+            raise ConfigError("invalid config pretrain: expected an object with a 'path' string, or null for scratch")
+        _check("pretrain", pretrain_raw, PretrainConfig)
+        pretrain = PretrainConfig(**pretrain_raw)
+        _int("pretrain.epochs", pretrain.epochs, 1, 10_000)
+        _int("pretrain.batch_size", pretrain.batch_size, 1, 65_536)
+        _float("pretrain.lr", pretrain.lr, 0.0, 10.0)
+        _float("pretrain.weight_decay", pretrain.weight_decay, 0.0, 1.0)
+        _optional_int("pretrain.max_images", pretrain.max_images)
+
+    rest = {key: value for key, value in raw.items() if key not in ("finetune", "pretrain")}
+    config = Config(finetune=finetune, pretrain=pretrain, **rest)
+    if config.model not in MODELS:
+        raise ConfigError(f"invalid config model: {config.model!r}; expected one of {', '.join(MODELS)}")
+    _int("width", config.width, 1, 1024)
+    _int("image_size", config.image_size, 8, 1024)
+    _int("seed", config.seed, 0, 2**53)
+    _int("threads", config.threads, 0, 1024)
+    _int("knn", config.knn, 0, 10_000)
+    if config.device not in ("auto", "cpu", "cuda"):
+        raise ConfigError(f"invalid config device: {config.device!r}; expected auto, cpu or cuda")
+    return config

@@ -1,0 +1,191 @@
+"""A whole run: pre-train (or not, for the scratch arm), then fine-tune and score per downstream dataset."""
+
+import copy
+import json
+import os
+import platform
+import time
+from pathlib import Path
+from typing import Callable, Dict, Optional
+
+import torch
+from torch import nn
+
+from . import __version__
+from .config import Config
+from .data import ImageSet, default_data_root, load_downstream, load_image_folder, resolve_downstream_dir, take
+from .loop import make_stage, pick_device, seeded_generator, test_correct, train_epoch
+from .models import build_model, get_head, replace_head
+from .probes import extract_features, knn_accuracy
+from .scoring import cumulative_error, mean_score, scored_epochs, top1_error
+
+Emit = Callable[[dict], None]
+
+# Random stream numbers, so each stage draws from its own sequence.
+STREAM_INIT, STREAM_PRETRAIN, STREAM_SUBSET, STREAM_FINETUNE = 1, 2, 3, 4
+
+
+def environment() -> dict:
+    """Describe the interpreter, torch and the device that a run would use."""
+    import torchvision
+
+    cuda = torch.cuda.is_available()
+    return {
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "torchvision": torchvision.__version__,
+        "cuda": cuda,
+        "gpu": torch.cuda.get_device_name(0) if cuda else None,
+        "threads": torch.get_num_threads(),
+        "trainer": __version__,
+    }
+
+
+def run(config: Config, emit: Emit) -> Dict[str, float]:
+    """Run the config, emitting one event per epoch; return the score per downstream dataset."""
+    started = time.perf_counter()
+    if config.threads > 0:
+        torch.set_num_threads(config.threads)
+    device = pick_device(config.device)
+    emit({"event": "start", "device": str(device), "environment": environment()})
+
+    model = pretrain(config, device, emit)
+    scores: Dict[str, float] = {}
+    for name in config.finetune.datasets:
+        scores[name] = finetune(config, model, name, device, emit)
+
+    mean = mean_score(scores)
+    if config.out is not None:
+        write_scores(Path(config.out), scores)
+    emit({"event": "done", "scores": scores, "mean": mean, "seconds": time.perf_counter() - started})
+    return scores
+
+
+def pretrain(config: Config, device: torch.device, emit: Emit) -> Optional[nn.Module]:
+    """Pre-train on the generated dataset; return None for the scratch arm."""
+    if config.pretrain is None:
+        return None
+    spec = config.pretrain
+    images = load_image_folder(
+        Path(spec.path), config.image_size, spec.max_images, seeded_generator(config.seed, STREAM_SUBSET)
+    )
+    emit({"event": "data", "phase": "pretrain", "path": spec.path, "images": len(images),
+          "classes": images.classes, "shape": list(images.images.shape[1:])})
+    torch.manual_seed(config.seed * 1_000_003 + STREAM_INIT)
+    model = build_model(config.model, images.classes, config.width).to(device)
+    key = checkpoint_key(config, images)
+    if spec.checkpoint and load_checkpoint(Path(spec.checkpoint), key, model):
+        emit({"event": "checkpoint", "phase": "pretrain", "loaded": spec.checkpoint})
+        return model
+    steps = -(-len(images) // spec.batch_size)
+    stage = make_stage(model, device, config.image_size, spec.batch_size, spec.lr, spec.weight_decay,
+                       spec.epochs, steps, config.amp, seeded_generator(config.seed, STREAM_PRETRAIN))
+    for epoch in range(1, spec.epochs + 1):
+        stats = train_epoch(stage, images)
+        emit({"event": "epoch", "phase": "pretrain", "epoch": epoch, "epochs": spec.epochs, **stats})
+    if spec.checkpoint:
+        save_checkpoint(Path(spec.checkpoint), key, model)
+        emit({"event": "checkpoint", "phase": "pretrain", "saved": spec.checkpoint})
+    return model
+
+
+def checkpoint_key(config: Config, images: ImageSet) -> dict:
+    """Return the settings that decide the pre-trained weights; a checkpoint is reused only if they match.
+
+    NOTE: the dataset is identified by its path and image count, not its
+    bytes, so regenerating a different dataset into the same folder needs
+    a fresh checkpoint file.
+    """
+    spec = config.pretrain
+    # A max_images that keeps every image trains exactly like no limit.
+    subset = spec.max_images if images.available is not None and len(images) < images.available else None
+    return {
+        "path": str(Path(spec.path).resolve()), "epochs": spec.epochs, "batch_size": spec.batch_size,
+        "lr": spec.lr, "weight_decay": spec.weight_decay, "max_images": subset,
+        "model": config.model, "width": config.width, "image_size": config.image_size, "seed": config.seed,
+        "trainer": __version__,
+    }
+
+
+def load_checkpoint(path: Path, key: dict, model: nn.Module) -> bool:
+    """Load the weights saved under ``key``; return False when the file is absent or was made otherwise."""
+    if not path.is_file():
+        return False
+    saved = torch.load(path, map_location="cpu")
+    if saved.get("key") != key:
+        return False
+    model.load_state_dict(saved["state"])
+    return True
+
+
+def save_checkpoint(path: Path, key: dict, model: nn.Module) -> None:
+    """Save the weights and their key through a temporary file and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    torch.save({"key": key, "state": model.state_dict()}, temp)
+    os.replace(temp, path)
+
+
+def finetune(config: Config, pretrained: Optional[nn.Module], name: str, device: torch.device,
+             emit: Emit) -> float:
+    """Fine-tune a copy of the pre-trained network (or a fresh one) on one dataset; return its score."""
+    spec = config.finetune
+    data_root = Path(config.data_root) if config.data_root else default_data_root()
+    root = resolve_downstream_dir(name, config.dataset_paths.get(name), data_root)
+    downstream = load_downstream(name, root, config.image_size)
+    subset = seeded_generator(config.seed, STREAM_SUBSET, 1)
+    train = take(downstream.train, spec.train_images, subset)
+    test = take(downstream.test, spec.test_images, subset)
+    emit({"event": "data", "phase": "finetune", "dataset": name, "path": str(root),
+          "train_images": len(train), "test_images": len(test), "classes": train.classes})
+
+    if pretrained is None:
+        torch.manual_seed(config.seed * 1_000_003 + STREAM_INIT)
+        model = build_model(config.model, train.classes, config.width).to(device)
+    else:
+        model = copy.deepcopy(pretrained)
+        torch.manual_seed(config.seed * 1_000_003 + STREAM_INIT + 1)
+        replace_head(model, train.classes)
+    if config.knn > 0:
+        probe(config, model, name, train, test, device, emit)
+    if spec.freeze:
+        for parameter in model.parameters():
+            parameter.requires_grad_(False)
+        for parameter in get_head(model).parameters():
+            parameter.requires_grad_(True)
+
+    stage = make_stage(model, device, config.image_size, spec.batch_size, spec.lr, spec.weight_decay,
+                       spec.epochs, -(-len(train) // spec.batch_size), config.amp,
+                       seeded_generator(config.seed, STREAM_FINETUNE))
+    errors = []
+    for epoch in range(1, spec.epochs + 1):
+        stats = train_epoch(stage, train)
+        correct = test_correct(model, test, config.image_size, device, amp=config.amp)
+        errors.append(top1_error(correct, len(test)))
+        emit({"event": "epoch", "phase": "finetune", "dataset": name, "epoch": epoch,
+              "epochs": spec.epochs, **stats, "test_acc": 100.0 - errors[-1], "test_error": errors[-1]})
+    score = cumulative_error(errors, spec.score_from)
+    epochs = scored_epochs(spec.epochs, spec.score_from)
+    emit({"event": "score", "dataset": name, "cumulative_error": score,
+          "scored_epochs": [epochs.start, epochs.stop - 1], "final_error": errors[-1]})
+    return score
+
+
+def probe(config: Config, model: nn.Module, name: str, train: ImageSet, test: ImageSet,
+          device: torch.device, emit: Emit) -> None:
+    """Emit the k-NN accuracy of the frozen features on the downstream dataset."""
+    started = time.perf_counter()
+    train_features = extract_features(model, train, config.image_size, device)
+    test_features = extract_features(model, test, config.image_size, device)
+    accuracy = knn_accuracy(train_features, train.labels, test_features, test.labels, config.knn, train.classes)
+    emit({"event": "probe", "dataset": name, "knn": config.knn, "knn_acc": accuracy,
+          "seconds": time.perf_counter() - started})
+
+
+def write_scores(out: Path, scores: Dict[str, float]) -> None:
+    """Write scores.json in the contest's format, {"<dataset>": <cumulative error>}, atomically."""
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "scores.json"
+    temp = out / f".scores.json.{os.getpid()}.tmp"
+    temp.write_text(json.dumps(scores, indent=1) + "\n")
+    os.replace(temp, path)

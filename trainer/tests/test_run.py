@@ -1,0 +1,135 @@
+"""End-to-end runs of ``python -m fdsl_trainer`` on a generated dataset and Fashion-MNIST."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fdsl_trainer.scoring import cumulative_error
+
+TRAINER = Path(__file__).resolve().parents[1]
+
+
+def run_trainer(config, tmp_path, name="config.json"):
+    path = tmp_path / name
+    path.write_text(json.dumps(config))
+    result = subprocess.run(
+        [sys.executable, "-m", "fdsl_trainer", "run", str(path)],
+        cwd=TRAINER, capture_output=True, text=True, timeout=300,
+    )
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    return result, events
+
+
+def tiny_config(dataset, out, seed=0):
+    return {
+        "pretrain": None if dataset is None else {"path": str(dataset), "epochs": 2, "batch_size": 16},
+        "finetune": {"datasets": ["fashion-mnist"], "epochs": 3, "batch_size": 32,
+                     "train_images": 200, "test_images": 100},
+        "width": 8, "seed": seed, "threads": 1, "knn": 5, "out": str(out),
+    }
+
+
+@pytest.fixture(scope="module")
+def pretrained_run(fractal_dataset, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("run")
+    return tmp, run_trainer(tiny_config(fractal_dataset, tmp / "out"), tmp)
+
+
+def test_run_emits_epoch_lines(pretrained_run):
+    _, (result, events) = pretrained_run
+    assert result.returncode == 0, result.stderr
+    kinds = [event["event"] for event in events]
+    assert kinds[0] == "start"
+    assert kinds[-1] == "done"
+    pretrain = [e for e in events if e["event"] == "epoch" and e["phase"] == "pretrain"]
+    finetune = [e for e in events if e["event"] == "epoch" and e["phase"] == "finetune"]
+    assert [e["epoch"] for e in pretrain] == [1, 2]
+    assert [e["epoch"] for e in finetune] == [1, 2, 3]
+    for event in finetune:
+        assert 0.0 <= event["test_error"] <= 100.0
+        assert event["test_acc"] == pytest.approx(100.0 - event["test_error"])
+
+
+def test_run_score_sums_scored_epochs(pretrained_run):
+    tmp, (_, events) = pretrained_run
+    errors = [e["test_error"] for e in events if e["event"] == "epoch" and e["phase"] == "finetune"]
+    score = next(e for e in events if e["event"] == "score")
+    # Three epochs: epochs 2 and 3 count.
+    assert score["scored_epochs"] == [2, 3]
+    assert score["cumulative_error"] == pytest.approx(errors[1] + errors[2])
+    assert score["cumulative_error"] == pytest.approx(cumulative_error(errors))
+    written = json.loads((tmp / "out" / "scores.json").read_text())
+    assert written == {"fashion-mnist": pytest.approx(score["cumulative_error"])}
+
+
+def test_run_reports_probe_and_data(pretrained_run):
+    _, (_, events) = pretrained_run
+    probe = next(e for e in events if e["event"] == "probe")
+    assert 0.0 <= probe["knn_acc"] <= 100.0
+    data = [e for e in events if e["event"] == "data"]
+    assert data[0]["classes"] == 4
+    assert data[0]["images"] == 32
+    assert data[1]["train_images"] == 200
+    assert data[1]["test_images"] == 100
+
+
+def test_run_same_seed_same_scores(fractal_dataset, pretrained_run, tmp_path):
+    _, (_, first) = pretrained_run
+    _, again = run_trainer(tiny_config(fractal_dataset, tmp_path / "out"), tmp_path)
+    assert first[-1]["scores"] == again[-1]["scores"]
+
+
+def test_run_scratch_arm(tmp_path):
+    result, events = run_trainer(tiny_config(None, tmp_path / "out"), tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert not [e for e in events if e.get("phase") == "pretrain"]
+    assert "fashion-mnist" in events[-1]["scores"]
+
+
+def test_run_invalid_config_exits_2(tmp_path):
+    config = tiny_config(None, tmp_path / "out")
+    config["finetune"]["epochs"] = 0
+    result, events = run_trainer(config, tmp_path)
+    assert result.returncode == 2
+    assert "finetune.epochs" in events[-1]["message"]
+
+
+def test_run_missing_pretrain_folder_exits_2(tmp_path):
+    config = tiny_config(tmp_path / "absent", tmp_path / "out")
+    result, events = run_trainer(config, tmp_path)
+    assert result.returncode == 2
+    assert "not found" in events[-1]["message"]
+
+
+def test_run_missing_downstream_names_install(tmp_path):
+    config = tiny_config(None, tmp_path / "out")
+    config["dataset_paths"] = {"fashion-mnist": str(tmp_path / "absent")}
+    result, events = run_trainer(config, tmp_path)
+    assert result.returncode == 2
+    assert "apt-get install dataset-fashion-mnist" in events[-1]["message"]
+
+
+def test_env_command_reports_torch():
+    result = subprocess.run([sys.executable, "-m", "fdsl_trainer", "env"], cwd=TRAINER,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    environment = json.loads(result.stdout)
+    assert environment["torch"]
+    assert environment["cuda"] in (True, False)
+
+
+def test_run_checkpoint_reused_only_when_settings_match(fractal_dataset, tmp_path):
+    config = tiny_config(fractal_dataset, tmp_path / "out")
+    config["pretrain"]["checkpoint"] = str(tmp_path / "weights.pt")
+    _, first = run_trainer(config, tmp_path)
+    assert any(e.get("saved") for e in first if e["event"] == "checkpoint")
+    _, second = run_trainer(config, tmp_path)
+    assert any(e.get("loaded") for e in second if e["event"] == "checkpoint")
+    assert not [e for e in second if e.get("phase") == "pretrain" and e["event"] == "epoch"]
+    assert second[-1]["scores"] == first[-1]["scores"]
+    config["pretrain"]["epochs"] = 1
+    _, third = run_trainer(config, tmp_path)
+    assert [e["epoch"] for e in third if e.get("phase") == "pretrain" and e["event"] == "epoch"] == [1]
