@@ -12,14 +12,27 @@ export interface TarMember {
 /** Reads every regular file of a tar archive with tar-stream. */
 export async function readTar(path: string): Promise<TarMember[]> {
   const members: TarMember[] = [];
+  await forEachTarMember(path, (member) => members.push(member));
+  return members;
+}
+
+/**
+ * Calls `visit` with each regular file of a tar archive in turn, holding
+ * one member in memory at a time (a tar of fdsl's is about 1 GB).
+ */
+export async function forEachTarMember(path: string, visit: (member: TarMember) => void): Promise<void> {
   const reader = extract();
   const done = new Promise<void>((resolve, reject) => {
     reader.on("entry", (header, stream, next) => {
       const chunks: Buffer[] = [];
       stream.on("data", (chunk) => chunks.push(chunk as Buffer));
       stream.on("end", () => {
-        if (header.type === "file") members.push({ name: header.name, data: Buffer.concat(chunks) });
-        next();
+        try {
+          if (header.type === "file") visit({ name: header.name, data: Buffer.concat(chunks) });
+          next();
+        } catch (error) {
+          reject(error);
+        }
       });
       stream.on("error", reject);
     });
@@ -30,7 +43,6 @@ export async function readTar(path: string): Promise<TarMember[]> {
   input.on("error", (error) => reader.destroy(error));
   input.pipe(reader);
   await done;
-  return members;
 }
 
 /** An image sample found in a WebDataset tar. */
@@ -44,15 +56,15 @@ export interface TarImage {
 /** Lists the image members of a tar with the SHA-256 of each. */
 export async function readTarImages(path: string, layout: Layout): Promise<TarImage[]> {
   const images: TarImage[] = [];
-  for (const { name, data } of await readTar(path)) {
+  await forEachTarMember(path, ({ name, data }) => {
     const match = /^(\d+)_(\d+)\.([a-z]+)$/.exec(name);
-    if (match === null || match[3] !== layout.extension) continue;
+    if (match === null || match[3] !== layout.extension) return;
     images.push({
       name,
       category: Number(match[1]),
       instance: Number(match[2]),
       digest: createHash("sha256").update(data).digest("hex"),
     });
-  }
+  });
   return images;
 }

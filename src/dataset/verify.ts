@@ -10,7 +10,7 @@ import { shardRange } from "../run/shard.js";
 import { digestAt } from "./checksums.js";
 import { imageName } from "./layout.js";
 import type { Manifest } from "./manifest.js";
-import { readTar } from "./tar-read.js";
+import { forEachTarMember } from "./tar-read.js";
 
 export interface VerifyReport {
   /** Images whose checksum matched. */
@@ -128,17 +128,14 @@ async function verifyTars(
       report.missing.push(name);
       continue;
     }
-    let members;
     try {
-      members = await readTar(path);
+      await forEachTarMember(path, (member) => {
+        checkMember(`${name}/${member.name}`, member.name, member.data, { expected, sidecars, seen, report });
+        if (expected.has(member.name)) onProgress?.(++checked, expected.size);
+      });
     } catch (error) {
       report.corrupt.push(`${name} (unreadable: ${(error as Error).message})`);
       unreadable = true;
-      continue;
-    }
-    for (const member of members) {
-      checkMember(`${name}/${member.name}`, member.name, member.data, { expected, sidecars, seen, report });
-      if (expected.has(member.name)) onProgress?.(++checked, expected.size);
     }
   }
   // Samples of a missing or unreadable tar are reported once, as the tar.

@@ -134,7 +134,7 @@ function searchScratch(points: number, size: number): { game: ChaosGame; canvas:
 
 function sampleCategory(spec: ImageSpec<FractalOptions>, rng: Rng): FractalParams {
   const o = spec.options;
-  const { game, canvas } = searchScratch(o.searchPoints, o.searchSize);
+  const { game, canvas } = searchScratch(variantPoints(spec), o.searchSize);
   // The reference search: 1-pixel points, 6 px border at 512 px.
   const style: SplatStyle = {
     padding: Math.round((6 / 512) * o.searchSize),
@@ -147,7 +147,7 @@ function sampleCategory(spec: ImageSpec<FractalOptions>, rng: Rng): FractalParam
     const system = drawSystem(o, rng);
     const rate = searchFillingRate(system, game, canvas, style, o.searchPoints, rng);
     if (rate < o.fillingRate) continue;
-    const variants = usableVariants(system, game, canvas, style, o, rng);
+    const variants = usableVariants(system, game, canvas, style, spec, rng);
     return { ...system, fillingRate: rate, variants, attempts: attempt };
   }
   throw new InvalidCategoryError(
@@ -168,16 +168,28 @@ function usableVariants(
   game: ChaosGame,
   canvas: Canvas,
   style: SplatStyle,
-  o: FractalOptions,
+  spec: ImageSpec<FractalOptions>,
   rng: Rng,
 ): number[] {
   const variants = [0];
+  const points = variantPoints(spec);
   for (let v = 1; v < WEIGHT_VARIANTS; v++) {
     const variant = weightVariant(system, v);
-    const rate = searchFillingRate(variant, game, canvas, style, o.searchPoints, rng);
-    if (rate >= o.variantFillingRate) variants.push(v);
+    const rate = searchFillingRate(variant, game, canvas, style, points, rng);
+    if (rate >= spec.options.variantFillingRate) variants.push(v);
   }
   return variants;
+}
+
+/**
+ * Points of the variant check: at least the render's, because a slowly
+ * expanding variant can stay finite for 10k points and overflow by 100k.
+ * NOTE: a variant on the edge of contraction may still diverge on
+ * another random stream; the render then stops with an error rather than
+ * write a blank image.
+ */
+function variantPoints(spec: ImageSpec<FractalOptions>): number {
+  return Math.max(spec.options.searchPoints, spec.points);
 }
 
 /**
@@ -191,8 +203,7 @@ function perturbCategory(base: FractalParams, d: number, spec: ImageSpec<Fractal
   const o = spec.options;
   const maps = base.maps.map((map) => map.map((c) => c * rng.uniform(1 - d, 1 + d)) as AffineMap);
   const system = { maps, probabilities: determinantProbabilities(maps) };
-  const game = new ChaosGame(o.searchPoints);
-  const canvas = createCanvas(o.searchSize, o.searchSize, 1);
+  const { game, canvas } = searchScratch(variantPoints(spec), o.searchSize);
   const style: SplatStyle = {
     padding: Math.round((6 / 512) * o.searchSize),
     patch: false,
@@ -205,7 +216,7 @@ function perturbCategory(base: FractalParams, d: number, spec: ImageSpec<Fractal
       `the perturbed system diverged (d = ${d}); lower the recipe's perturbation or choose another seed`,
     );
   }
-  const variants = usableVariants(system, game, canvas, style, o, rng);
+  const variants = usableVariants(system, game, canvas, style, spec, rng);
   return { ...system, fillingRate: rate, variants, attempts: 1 };
 }
 
