@@ -290,6 +290,9 @@ async function searchCategories(run: Run, wanted: number[]): Promise<void> {
     }
   });
   manifest.categories = sortedCategories(known);
+  // A finished search is kept, so a run killed while rendering resumes
+  // without searching again.
+  if (run.started && missing.length > 0) writeManifestChecked(run);
   run.pool.broadcast({
     type: "categories",
     categories: wanted.map((c) => known.get(c)!).map(({ index, family, params }) => ({ index, family, params })),
