@@ -246,7 +246,7 @@ describe("fdsl generate rejects", () => {
     mkdirSync(join(out, "photos"), { recursive: true });
     const result = generate(out);
     expect(result.status).toBe(2);
-    expect(result.stderr).toMatch(/holds "photos", which this recipe would not write/);
+    expect(result.stderr).toMatch(/contains "photos", which this recipe would not write/);
     expect(readdirSync(out)).toEqual(["photos"]);
     expect(existsSync(`${out}.manifest.json`)).toBe(false);
   });

@@ -4,7 +4,7 @@ import { tempName } from "./layout.js";
 
 /**
  * Writes `data` to `path` through a temporary file in the same folder
- * and a rename, so `path` holds either nothing or all of `data`, even if
+ * and a rename, so `path` contains either nothing or all of `data`, even if
  * the process dies or the disk fills mid-write.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array): void {

@@ -30,7 +30,7 @@ export function imageName(layout: Layout, category: number, instance: number): s
 export const TEMP_PREFIX = ".fdsl-";
 export const TEMP_SUFFIX = ".tmp";
 
-/** The name an image is written under before its rename. */
+/** Returns the name an image is written under before its rename. */
 export function tempName(name: string): string {
   return `${TEMP_PREFIX}${name}${TEMP_SUFFIX}`;
 }

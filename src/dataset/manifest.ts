@@ -43,7 +43,7 @@ export interface Manifest {
   checksums: Record<string, string>;
 }
 
-/** How images are stored: ImageFolder files, or WebDataset tar files. */
+/** The storage of images: ImageFolder files, or WebDataset tar files. */
 export type OutputPlan =
   | { kind: "folder" }
   | { kind: "wds"; prefix: string; unitsPerTar: number; tars: number };

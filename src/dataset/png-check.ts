@@ -2,13 +2,13 @@
  * A fast structural check of a PNG file, for validating millions of
  * images: signature, chunk CRCs, IHDR fields, and the image data
  * inflated to exactly the size the header implies, with a valid filter
- * type on every row. A file that passes holds decodable pixels; the
+ * type on every row. A file that passes contains decodable pixels, though the
  * pixel values themselves are not unfiltered. It reads non-interlaced
  * PNGs only; other files go to a full decoder.
  */
 import { crc32, inflateSync } from "node:zlib";
 
-/** What the header says, or why the file is broken. */
+/** The image shape from the header, or the reason the file is broken. */
 export type PngCheck =
   | { ok: true; width: number; height: number; channels: number }
   | { ok: false; reason: string }

@@ -2,7 +2,7 @@ import type { z } from "zod";
 import type { Canvas, Channels } from "../raster/canvas.js";
 import type { Rng } from "../random/rng.js";
 
-/** What every family receives about the images to make. */
+/** The description of the images to make, given to every family. */
 export interface ImageSpec<Options> {
   /** Width and height in pixels. */
   size: number;

@@ -9,7 +9,7 @@ export interface PointBounds {
   maxY: number;
 }
 
-/** How points become pixels. */
+/** The drawing style of points. */
 export interface SplatStyle {
   /** Pixels kept free at each border, >= 0. Patches need >= 2. */
   padding: number;
@@ -31,7 +31,7 @@ export interface SplatStyle {
 
 /**
  * Scales a point cloud per axis onto the canvas (min-max, y upwards) and
- * draws each point. `points` holds x0, y0, x1, y1, ...; the canvas is
+ * draws each point. `points` contains x0, y0, x1, y1, ...; the canvas is
  * cleared first. Draws random patch masks from `rng` when `style.patch`.
  */
 export function splatPoints(

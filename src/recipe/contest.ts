@@ -33,7 +33,7 @@ const contestSchema = z.object({
   fdsl: z.record(z.string(), z.unknown()).optional(),
 });
 
-/** What a params folder asks for. */
+/** The settings a params folder requests. */
 export interface ContestParams {
   /** Recipe fields to apply over the defaults. */
   recipe: RecipeInput;

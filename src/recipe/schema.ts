@@ -115,7 +115,7 @@ export function parseOrThrow<T>(
     throw new UsageError(`invalid ${source}: unknown field ${fields}; check its spelling`);
   }
   const path = where.join(".") || "(top level)";
-  // zod's type message already says "received <type>"; give the value instead.
+  // zod's type message already ends in "received <type>", so give the value instead.
   const message = issue.code === "invalid_type" ? `expected ${issue.expected}` : issue.message;
   const received = "input" in issue ? `; received ${describeValue(issue.input)}` : "";
   throw new UsageError(`invalid ${source}: ${path}: ${message}${received}`);

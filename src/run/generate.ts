@@ -312,7 +312,7 @@ async function meanImageSize(run: Run, categories: number[]): Promise<number> {
   return sizes.reduce((a, b) => a + b, 0) / Math.max(1, sizes.length);
 }
 
-/** Units per tar, so a tar holds about TAR_BYTES of images or the requested count. */
+/** Returns the units per tar, so a tar contains about TAR_BYTES of images or the requested count. */
 async function chooseUnitsPerTar(run: Run, samples: number[]): Promise<number> {
   const previous = run.previous?.output;
   if (previous?.kind === "wds" && previous.unitsPerTar > 0) return previous.unitsPerTar;

@@ -34,7 +34,7 @@ function isAlive(pid: number): boolean {
     return (error as NodeJS.ErrnoException).code === "EPERM";
   }
   // A killed process that its parent has not reaped yet (a zombie, state
-  // Z in /proc on Linux) still answers signal 0 but writes nothing.
+  // Z in /proc on Linux) still accepts signal 0 but writes nothing.
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";

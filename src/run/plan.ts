@@ -39,7 +39,7 @@ export function unitSpace(recipe: Recipe, unitSize: number): UnitSpace {
   };
 }
 
-/** The category of unit `u`, its block within the category and its instances [start, end). */
+/** Returns the category of unit `u`, its block within the category and its instances [start, end). */
 export function unitInstances(space: UnitSpace, u: number): { category: number; block: number; start: number; end: number } {
   const category = Math.floor(u / space.unitsPerCategory);
   const block = u % space.unitsPerCategory;
@@ -47,17 +47,17 @@ export function unitInstances(space: UnitSpace, u: number): { category: number; 
   return { category, block, start, end: Math.min(start + space.unitSize, space.instances) };
 }
 
-/** The unit holding instance `instance` of `category`. */
+/** Returns the unit that contains instance `instance` of `category`. */
 export function unitOf(space: UnitSpace, category: number, instance: number): number {
   return category * space.unitsPerCategory + Math.floor(instance / space.unitSize);
 }
 
-/** The unit range a shard owns in ImageFolder output. */
+/** Returns the unit range a shard owns in ImageFolder output. */
 export function folderUnits(space: UnitSpace, shard: Shard): [number, number] {
   return shardRange(space.units, shard);
 }
 
-/** How WebDataset output is cut into tar files. */
+/** The cut of WebDataset output into tar files. */
 export interface TarPlan {
   /** Units per tar file; the last tar may hold fewer. */
   unitsPerTar: number;
@@ -70,7 +70,7 @@ export function tarPlan(space: UnitSpace, unitsPerTar: number): TarPlan {
 
 /**
  * Returns the seeded shuffle of all units (a Fisher-Yates permutation
- * from the recipe seed's plan stream); tar t holds positions
+ * from the recipe seed's plan stream). Tar t contains positions
  * [t * unitsPerTar, (t + 1) * unitsPerTar) of it.
  */
 export function shuffledUnits(recipe: Recipe, space: UnitSpace): Uint32Array {
@@ -86,12 +86,12 @@ export function shuffledUnits(recipe: Recipe, space: UnitSpace): Uint32Array {
   return order;
 }
 
-/** The units of tar `t`, in the order they are written. */
+/** Returns the units of tar `t`, in the order they are written. */
 export function tarUnits(order: Uint32Array, plan: TarPlan, t: number): Uint32Array {
   return order.subarray(t * plan.unitsPerTar, Math.min((t + 1) * plan.unitsPerTar, order.length));
 }
 
-/** The categories that the given units draw from, ascending. */
+/** Returns the categories that the given units draw from, ascending. */
 export function categoriesOf(space: UnitSpace, units: Iterable<number>): number[] {
   const seen = new Uint8Array(space.classes);
   for (const u of units) seen[Math.floor(u / space.unitsPerCategory)] = 1;
@@ -111,7 +111,7 @@ export function groupSizes(recipe: Recipe): Record<string, number> {
   return Object.fromEntries(names.map((name) => [name, getFamily(name).groupSize]));
 }
 
-/** The least common multiple of the families' render group sizes. */
+/** Returns the least common multiple of the families' render group sizes. */
 export function unitSizeOf(recipe: Recipe): number {
   const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
   return Object.values(groupSizes(recipe)).reduce((lcm, size) => (lcm * size) / gcd(lcm, size), 1);

@@ -4,7 +4,7 @@ import { Worker } from "node:worker_threads";
 import { FdslError, UsageError } from "../errors.js";
 import type { CategoriesMessage, Reply, Task, WorkerInit } from "./tasks.js";
 
-/** Tasks queued at each worker, so it never waits for the main thread. */
+/** Tasks queued at each worker, so it seldom waits for the main thread between tasks. */
 const IN_FLIGHT_PER_WORKER = 2;
 
 /**

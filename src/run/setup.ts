@@ -147,14 +147,14 @@ export function checkOutputFolder(
   const foreign = entries.find((name) => !isOwnName(name) && !isTempName(name));
   if (foreign !== undefined) {
     throw new UsageError(
-      `output folder ${out} holds "${foreign}", which this recipe would not write; ` +
+      `output folder ${out} contains "${foreign}", which this recipe would not write; ` +
         `choose an empty or new folder for --out`,
     );
   }
   const siblings = checkSiblingManifests(setup, recipe);
   if (entries.length > 0 && !resuming && siblings === 0) {
     throw new UsageError(
-      `output folder ${out} holds data but no manifest of this run beside it; ` +
+      `output folder ${out} contains data but no manifest of this run beside it; ` +
         `choose an empty or new folder for --out`,
     );
   }
@@ -194,7 +194,7 @@ export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-/** The nearest existing folder at or above `path`, for free-space checks. */
+/** Returns the nearest existing folder at or above `path`, for free-space checks. */
 export function existingAncestor(path: string): string {
   let current = path;
   while (!existsSync(current)) current = dirname(current);

@@ -73,7 +73,7 @@ interface EnvShard {
   index: number;
   count: number | undefined;
   source: "slurm" | "kubernetes";
-  /** How the index was derived, for messages. */
+  /** The variables the index came from, for messages. */
   variable: string;
 }
 

@@ -1,7 +1,7 @@
 import type { Layout } from "../dataset/layout.js";
 import type { Recipe } from "../recipe/schema.js";
 
-/** What every worker is started with. */
+/** The start-up data of every worker. */
 export interface WorkerInit {
   recipe: Recipe;
   out: string;
