@@ -5,7 +5,7 @@ import { PNG } from "pngjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { UsageError } from "../src/errors.js";
 import { evaluate, type EvaluationResult } from "../src/evaluate/evaluate.js";
-import { buildLeaderboard, leaderboardMarkdown } from "../src/evaluate/leaderboard.js";
+import { buildLeaderboard, leaderboardMarkdown, pairedDifference } from "../src/evaluate/leaderboard.js";
 import { renderReport } from "../src/evaluate/report.js";
 import { screenshot } from "../src/evaluate/screenshot.js";
 import { TINY, tempDir, tinyDataset } from "./evaluate-helpers.js";
@@ -64,6 +64,52 @@ describe("buildLeaderboard", () => {
     expect(alpha?.score).toBe(155);
     expect(alpha?.std).toBeCloseTo(Math.SQRT2 * 5, 10);
     expect(alpha?.gainOverScratch).toBe(20);
+  });
+
+  it("pairs arms by seed with a t statistic", () => {
+    // alpha - scratch per seed: -20, -10, -30 (mean -20, sd 10, t = 20 / (10 / sqrt 3)).
+    const board = buildLeaderboard([
+      withScores(first, { alpha: 150, scratch: 170 }, 0),
+      withScores(first, { alpha: 160, scratch: 170 }, 1),
+      withScores(first, { alpha: 140, scratch: 170 }, 2),
+    ]);
+    const alpha = board.rows.find((row) => row.label === "alpha")!;
+    expect(alpha.gainOverScratch).toBe(20);
+    expect(alpha.tOverScratch).toBeCloseTo(20 / (10 / Math.sqrt(3)), 10);
+    expect(board.pairs.length).toBe(1);
+    expect(board.pairs[0].first).toBe("alpha");
+    expect(board.pairs[0].second).toBe("scratch");
+    expect(board.pairs[0].seeds).toEqual([0, 1, 2]);
+    expect(board.pairs[0].score.difference).toBe(20);
+    expect(board.pairs[0].score.t).toBeCloseTo(3.4641, 4);
+  });
+
+  it("gives a negative t when scratch is better", () => {
+    const board = buildLeaderboard([
+      withScores(first, { alpha: 180, scratch: 170 }, 0),
+      withScores(first, { alpha: 190, scratch: 170 }, 1),
+    ]);
+    const alpha = board.rows.find((row) => row.label === "alpha")!;
+    expect(alpha.gainOverScratch).toBe(-15);
+    expect(alpha.tOverScratch).toBeCloseTo(-3, 10);
+  });
+
+  it("leaves t empty with one seed", () => {
+    const board = buildLeaderboard([withScores(first, { alpha: 150, scratch: 170 })]);
+    expect(board.rows.find((row) => row.label === "alpha")!.tOverScratch).toBeNull();
+    expect(board.pairs[0].score.t).toBeNull();
+    expect(leaderboardMarkdown(board)).not.toContain("Paired by seed");
+  });
+
+  it("pairs the probe accuracies", () => {
+    const board = buildLeaderboard([first]);
+    const pair = board.pairs[0];
+    expect(pair.knn).not.toBeNull();
+    expect(pair.linear).not.toBeNull();
+    const alpha = board.rows.find((row) => row.label === "alpha")!;
+    const scratch = board.rows.find((row) => row.label === "scratch")!;
+    const sign = pair.first === "alpha" ? 1 : -1;
+    expect(pair.linear!.difference).toBeCloseTo(sign * (alpha.linear["fashion-mnist"] - scratch.linear["fashion-mnist"]), 10);
   });
 
   it("describes the recipe of each arm", () => {
@@ -172,4 +218,18 @@ describe("fdsl compare and fdsl evaluate commands", () => {
     expect(result.stdout).toMatch(/scratch: score \d+\.\d\d over 1 seed/);
     expect(result.stderr).toContain("[scratch seed 0] fine-tuning fashion-mnist epoch 2/2");
   }, 120_000);
+});
+
+describe("pairedDifference", () => {
+  it("computes the mean and t of known differences", () => {
+    const { difference, t } = pairedDifference([1, 2, 3, 4]);
+    expect(difference).toBe(2.5);
+    // sd = sqrt(5/3); t = 2.5 / (sd / 2).
+    expect(t).toBeCloseTo(2.5 / (Math.sqrt(5 / 3) / 2), 10);
+  });
+
+  it("returns an infinite t for equal nonzero differences", () => {
+    expect(pairedDifference([2, 2, 2]).t).toBe(Infinity);
+    expect(pairedDifference([0, 0]).t).toBe(0);
+  });
 });

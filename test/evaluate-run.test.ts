@@ -26,7 +26,7 @@ function smokeConfig(overrides: Partial<TrainerConfig> = {}): TrainerConfig {
   const protocol = buildProtocol(getPreset("smoke"), { trainImages: 100, testImages: 100 });
   return {
     ...protocol,
-    seed: 0, device: "cpu", threads: 1, amp: true, dataset_paths: {},
+    seed: 0, device: "cpu", threads: 1, precision: "auto", linear_probe: true, dataset_paths: {},
     pretrain: { ...protocol.pretrain, path: dataset },
     ...overrides,
   };

@@ -172,6 +172,34 @@ describe("augment", () => {
     const ink = (d: Uint8Array) => d.reduce((sum, v) => sum + v, 0);
     expect(ink(canvas.data)).toBeLessThanOrEqual(ink(before) + 64 * 2);
   });
+
+  it("shuffles pixels but keeps their multiset", () => {
+    const canvas = createCanvas(16, 16, 3);
+    // Each pixel's three channels differ, so a pixel torn apart would change the sorted triples.
+    canvas.data.forEach((_, i) => (canvas.data[i] = (Math.floor(i / 3) * 7 + (i % 3) * 50) % 256));
+    const before = canvas.data.slice();
+    augment(canvas, augmentSchema.parse({ shufflePixels: 1 }), new Rng(9, 8, 7, 6), new Uint8Array(768));
+    expect(same(canvas.data, before)).toBe(false);
+    const pixels = (d: Uint8Array) =>
+      Array.from({ length: d.length / 3 }, (_, p) => `${d[3 * p]},${d[3 * p + 1]},${d[3 * p + 2]}`).sort();
+    expect(pixels(canvas.data)).toEqual(pixels(before));
+    let moved = 0;
+    for (let p = 0; p < 256; p++) if (canvas.data[3 * p] !== before[3 * p]) moved++;
+    expect(moved).toBeGreaterThan(200);
+  });
+
+  it("keeps the earlier draws when a shuffle is added", () => {
+    const make = () => {
+      const canvas = createCanvas(8, 8, 1);
+      canvas.data.forEach((_, i) => (canvas.data[i] = i * 4));
+      return canvas;
+    };
+    const plain = make();
+    const shuffled = make();
+    augment(plain, augmentSchema.parse({ brightnessContrast: { p: 1 } }), new Rng(3, 1, 4, 1), new Uint8Array(64));
+    augment(shuffled, augmentSchema.parse({ brightnessContrast: { p: 1 }, shufflePixels: 1 }), new Rng(3, 1, 4, 1), new Uint8Array(64));
+    expect([...shuffled.data].sort((a, b) => a - b)).toEqual([...plain.data].sort((a, b) => a - b));
+  });
 });
 
 describe("mode and augment options", () => {

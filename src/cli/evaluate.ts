@@ -3,6 +3,7 @@ import { UsageError } from "../errors.js";
 import { evaluate, type EvaluationResult } from "../evaluate/evaluate.js";
 import type { EpochEvent, ProbeEvent, ScoreEvent, TrainerEvent } from "../evaluate/events.js";
 import { PRESETS } from "../evaluate/presets.js";
+import { PRECISIONS, type Precision } from "../evaluate/config.js";
 import { readRecipeFile } from "../recipe/load.js";
 import { resolveRecipe } from "../recipe/schema.js";
 import { integerFlag } from "./options.js";
@@ -18,6 +19,8 @@ interface EvaluateFlags {
   python?: string;
   device: "auto" | "cpu" | "cuda";
   threads?: number;
+  jobs?: number;
+  precision?: Precision;
   dataRoot?: string;
   datasetPath: Record<string, string>;
   pretrainEpochs?: number;
@@ -43,7 +46,9 @@ export function registerEvaluate(program: Command): void {
     .addOption(new Option("--seeds <list>", "comma-separated seeds, one run per arm and seed").argParser(seedsFlag).default([0], "0"))
     .option("--python <path>", "Python interpreter with torch (default: $FDSL_PYTHON, /usr/bin/python3, python3)")
     .option("--device <device>", "auto, cpu or cuda", deviceFlag, "auto")
-    .option("--threads <n>", "torch CPU threads; 0 keeps torch's default (default: the number of cores)", integerFlag("--threads"))
+    .option("--threads <n>", "torch CPU threads per trainer process; 0 keeps torch's default (default: 1 with parallel runs, else the number of cores)", integerFlag("--threads"))
+    .option("--jobs <n>", "trainer processes at once (default: the number of cores for cpu-proxy and smoke, 1 for contest)", integerFlag("--jobs"))
+    .addOption(new Option("--precision <mode>", "auto (fp16 on CUDA, bf16 on a CPU with bf16 instructions, else fp32), fp32, bf16 or fp16").choices(PRECISIONS).default("auto"))
     .option("--data-root <dir>", "folder of downstream datasets without a system path (default: $FDSL_DATA)")
     .addOption(new Option("--dataset-path <name=dir>", "folder of one downstream dataset (repeatable)").argParser(pathFlag).default({}, "none"))
     .option("--pretrain-epochs <n>", "pre-training epochs (default: the preset's)", integerFlag("--pretrain-epochs"))
@@ -60,7 +65,7 @@ export function registerEvaluate(program: Command): void {
 async function runEvaluate(dataset: string | undefined, flags: EvaluateFlags): Promise<void> {
   const recipe = flags.recipe ? resolveRecipe(readRecipeFile(flags.recipe), `recipe ${flags.recipe}`) : undefined;
   for (const [flag, value] of Object.entries({
-    "--threads": flags.threads, "--pretrain-epochs": flags.pretrainEpochs, "--finetune-epochs": flags.finetuneEpochs,
+    "--threads": flags.threads, "--jobs": flags.jobs, "--pretrain-epochs": flags.pretrainEpochs, "--finetune-epochs": flags.finetuneEpochs,
     "--max-images": flags.maxImages, "--train-images": flags.trainImages, "--test-images": flags.testImages,
   })) {
     const minimum = flag === "--threads" ? 0 : 1;
@@ -81,6 +86,8 @@ async function runEvaluate(dataset: string | undefined, flags: EvaluateFlags): P
     python: flags.python,
     device: flags.device,
     threads: flags.threads,
+    jobs: flags.jobs,
+    precision: flags.precision,
     dataRoot: flags.dataRoot,
     datasetPaths: flags.datasetPath,
     pretrainEpochs: flags.pretrainEpochs,
@@ -130,7 +137,10 @@ export function describeEvent(event: TrainerEvent): string | null {
     }
     case "probe": {
       const probe = event as ProbeEvent;
-      return `k-NN probe on ${probe.dataset} (k=${probe.knn}): ${probe.knn_acc.toFixed(1)}%`;
+      const parts = [];
+      if (probe.knn_acc !== undefined) parts.push(`k-NN (k=${probe.knn}) ${probe.knn_acc.toFixed(1)}%`);
+      if (probe.linear_acc !== undefined) parts.push(`linear ${probe.linear_acc.toFixed(1)}%`);
+      return `probes of frozen features on ${probe.dataset}: ${parts.join(", ")}`;
     }
     case "score": {
       const score = event as ScoreEvent;

@@ -14,10 +14,15 @@ export interface TrainerConfig {
   device: "auto" | "cpu" | "cuda";
   /** torch CPU threads; 0 keeps torch's default. */
   threads: number;
-  /** float16 mixed precision on CUDA; ignored on the CPU. */
-  amp: boolean;
+  /**
+   * Arithmetic: "auto" is float16 autocast on CUDA, bfloat16 autocast on a
+   * CPU whose flags list avx512_bf16 or amx_bf16, float32 elsewhere.
+   */
+  precision: Precision;
   /** Neighbours of the k-NN probe before fine-tuning; 0 skips it. */
   knn: number;
+  /** Also fit a logistic-regression probe on the frozen features before fine-tuning. */
+  linear_probe: boolean;
   data_root?: string;
   /** Folder per downstream dataset name, overriding its default place. */
   dataset_paths: Record<string, string>;
@@ -27,6 +32,9 @@ export interface TrainerConfig {
   pretrain: PretrainConfig | null;
   finetune: FinetuneConfig;
 }
+
+export const PRECISIONS = ["auto", "fp32", "bf16", "fp16"] as const;
+export type Precision = (typeof PRECISIONS)[number];
 
 export interface PretrainConfig {
   /** ImageFolder dataset to pre-train on. */

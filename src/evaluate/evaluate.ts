@@ -7,7 +7,7 @@ import { UsageError } from "../errors.js";
 import type { Recipe } from "../recipe/schema.js";
 import { generate, type ProgressEvent } from "../run/generate.js";
 import { VERSION } from "../version.js";
-import type { PretrainConfig, TrainerConfig } from "./config.js";
+import type { Precision, PretrainConfig, TrainerConfig } from "./config.js";
 import type { EpochEvent, ProbeEvent, TrainerEvent } from "./events.js";
 import { buildProtocol, getPreset, type ProtocolOverrides } from "./presets.js";
 import { findPython } from "./python.js";
@@ -30,11 +30,19 @@ export interface EvaluateOptions extends ProtocolOverrides {
   python?: string;
   /** "auto" (CUDA when available), "cpu" or "cuda"; default "auto". */
   device?: "auto" | "cpu" | "cuda";
+  /** Arithmetic of training and probes; default "auto" (see TrainerConfig.precision). */
+  precision?: Precision;
   /**
-   * torch CPU threads, >= 0; 0 keeps torch's default. Default: the number
-   * of cores, because Debian's torch 1.13.1 otherwise uses one thread.
+   * torch CPU threads per trainer process, >= 0; 0 keeps torch's default.
+   * Default: 1 when runs go in parallel, else the number of cores, because
+   * Debian's torch 1.13.1 otherwise uses one thread.
    */
   threads?: number;
+  /**
+   * Trainer processes run at once, >= 1. Default: the number of cores
+   * (at most one per run) for a preset made for the CPU, else 1.
+   */
+  jobs?: number;
   /** Folder of downstream datasets without a system path; default $FDSL_DATA. */
   dataRoot?: string;
   /** Folder per downstream dataset name. */
@@ -69,6 +77,8 @@ export interface ArmRun {
   curves: Record<string, number[]>;
   /** k-NN accuracy (%) of the frozen features per downstream dataset. */
   knn: Record<string, number>;
+  /** Linear-probe accuracy (%) of the frozen features per downstream dataset. */
+  linear: Record<string, number>;
   seconds: number;
 }
 
@@ -115,47 +125,50 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
   mkdirSync(out, { recursive: true });
 
   const protocol = buildProtocol(preset, options);
-  const base: Omit<TrainerConfig, "seed" | "pretrain"> = {
-    ...protocol,
-    device: options.device ?? "auto",
-    threads: options.threads ?? availableParallelism(),
-    amp: true,
-    data_root: options.dataRoot,
-    dataset_paths: options.datasetPaths ?? {},
-  };
   const arms: Array<{ label: string; path: string | null }> = [];
   if (dataset !== undefined) arms.push({ label: options.label ?? basename(dataset), path: dataset });
   if (dataset === undefined || options.scratch) arms.push({ label: "scratch", path: null });
+  const runCount = arms.length * seeds.length;
+  const jobs = Math.min(runCount, options.jobs ?? (preset.parallel ? availableParallelism() : 1));
+  const base: Omit<TrainerConfig, "seed" | "pretrain"> = {
+    ...protocol,
+    device: options.device ?? "auto",
+    threads: options.threads ?? (jobs > 1 ? 1 : availableParallelism()),
+    precision: options.precision ?? "auto",
+    data_root: options.dataRoot,
+    dataset_paths: options.datasetPaths ?? {},
+  };
 
+  const configFor = (arm: { label: string; path: string | null }, seed: number): TrainerConfig => {
+    const runDir = join(out, `${safeName(arm.label)}-s${seed}`);
+    return {
+      ...base,
+      seed,
+      out: runDir,
+      pretrain: arm.path === null ? null : {
+        ...protocol.pretrain,
+        path: arm.path,
+        checkpoint: options.checkpoints
+          ? join(resolve(options.checkpoints), `${safeName(arm.label)}-s${seed}.pt`)
+          : join(runDir, "pretrained.pt"),
+      },
+    };
+  };
+  const tasks = arms.flatMap((arm) => seeds.map((seed) => ({ arm, seed })));
   let environment: Record<string, unknown> = {};
-  const results: ArmResult[] = [];
-  for (const arm of arms) {
-    const runs: ArmRun[] = [];
-    for (const seed of seeds) {
-      const runDir = join(out, `${safeName(arm.label)}-s${seed}`);
-      const config: TrainerConfig = {
-        ...base,
-        seed,
-        out: runDir,
-        pretrain: arm.path === null ? null : {
-          ...protocol.pretrain,
-          path: arm.path,
-          checkpoint: options.checkpoints
-            ? join(resolve(options.checkpoints), `${safeName(arm.label)}-s${seed}.pt`)
-            : join(runDir, "pretrained.pt"),
-        },
-      };
-      const { done, events } = await runTrainer(config, {
-        python,
-        signal: options.signal,
-        onEvent: (event) => options.onEvent?.(event, { arm: arm.label, seed }),
-      });
-      const start = events.find((event) => event.event === "start");
-      if (start && "environment" in start) environment = { ...start.environment, device: start.device };
-      runs.push(summariseRun(seed, done.scores, done.mean, done.seconds, events));
-    }
-    results.push(armResult(arm.label, arm.path, runs));
-  }
+  const runs = await mapWithLimit(tasks, jobs, async ({ arm, seed }) => {
+    const { done, events } = await runTrainer(configFor(arm, seed), {
+      python,
+      signal: options.signal,
+      onEvent: (event) => options.onEvent?.(event, { arm: arm.label, seed }),
+    });
+    const start = events.find((event) => event.event === "start");
+    if (start && "environment" in start) environment = { ...start.environment, device: start.device };
+    return summariseRun(seed, done.scores, done.mean, done.seconds, events);
+  });
+  const results = arms.map((arm, index) =>
+    armResult(arm.label, arm.path, runs.slice(index * seeds.length, (index + 1) * seeds.length)),
+  );
 
   const result: EvaluationResult = {
     fdsl: VERSION,
@@ -167,6 +180,24 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
   };
   writeFileAtomic(join(out, "result.json"), `${JSON.stringify(result, null, 1)}\n`);
   return result;
+}
+
+/**
+ * Maps `items` through `work` with at most `limit` calls in flight and
+ * returns the results in the order of `items`. The first rejection
+ * rejects the whole call; calls already started run on.
+ */
+async function mapWithLimit<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, limit) }, worker));
+  return results;
 }
 
 /** Generates the dataset when a recipe is given; returns the absolute dataset folder or undefined. */
@@ -205,16 +236,18 @@ function summariseRun(
 ): ArmRun {
   const curves: Record<string, number[]> = {};
   const knn: Record<string, number> = {};
+  const linear: Record<string, number> = {};
   for (const event of events) {
     if (event.event === "epoch" && (event as EpochEvent).phase === "finetune") {
       const epoch = event as EpochEvent;
       (curves[epoch.dataset ?? ""] ??= []).push(epoch.test_error ?? NaN);
     } else if (event.event === "probe") {
       const probe = event as ProbeEvent;
-      knn[probe.dataset] = probe.knn_acc;
+      if (probe.knn_acc !== undefined) knn[probe.dataset] = probe.knn_acc;
+      if (probe.linear_acc !== undefined) linear[probe.dataset] = probe.linear_acc;
     }
   }
-  return { seed, scores, mean, curves, knn, seconds };
+  return { seed, scores, mean, curves, knn, linear, seconds };
 }
 
 function armResult(label: string, dataset: string | null, runs: ArmRun[]): ArmResult {

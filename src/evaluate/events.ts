@@ -27,12 +27,15 @@ export const scoreEventSchema = z.object({
   final_error: z.number(),
 });
 
-/** k-NN accuracy (%) of the frozen features on a downstream dataset, before fine-tuning. */
+/** Probe accuracies (%) of the frozen features on a downstream dataset, before fine-tuning. */
 export const probeEventSchema = z.object({
   event: z.literal("probe"),
   dataset: z.string(),
-  knn: z.number().int(),
-  knn_acc: z.number(),
+  /** Neighbours of the k-NN probe; absent when it was skipped. */
+  knn: z.number().int().optional(),
+  knn_acc: z.number().optional(),
+  /** Logistic regression on the standardised features; absent when it was skipped. */
+  linear_acc: z.number().optional(),
   seconds: z.number(),
 });
 

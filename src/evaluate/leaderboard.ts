@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { FdslError, UsageError } from "../errors.js";
-import type { ArmResult, EvaluationResult, Protocol } from "./evaluate.js";
+import type { ArmResult, ArmRun, EvaluationResult, Protocol } from "./evaluate.js";
 
 /** One arm on the leaderboard. */
 export interface LeaderboardRow {
@@ -23,10 +23,40 @@ export interface LeaderboardRow {
   perDataset: Record<string, number>;
   /** Mean k-NN accuracy (%) of the frozen features per downstream dataset. */
   knn: Record<string, number>;
+  /** Mean linear-probe accuracy (%) of the frozen features per downstream dataset. */
+  linear: Record<string, number>;
   /** Scratch score minus this score: positive when pre-training helped; null without a scratch arm. */
   gainOverScratch: number | null;
+  /** Paired t statistic of the gain over scratch, over the seeds both arms ran; null when fewer than 2. */
+  tOverScratch: number | null;
   /** Mean test error (%) per fine-tuning epoch, per downstream dataset. */
   curves: Record<string, number[]>;
+}
+
+/** A paired difference over the seeds two arms share: mean of (first - second) per seed, and its t statistic. */
+export interface PairedDifference {
+  difference: number;
+  /** Mean difference over its standard error; null with fewer than 2 seeds, infinite when every difference is equal. */
+  t: number | null;
+}
+
+/**
+ * Two arms compared seed by seed. Runs of one seed share the fine-tuning
+ * subset, data order and head initialisation, so pairing removes that
+ * part of the seed-to-seed spread.
+ */
+export interface PairedComparison {
+  /** The better-ranked arm. */
+  first: string;
+  second: string;
+  /** Seeds both arms ran. */
+  seeds: number[];
+  /** Score of second minus score of first: positive when first is better. */
+  score: PairedDifference;
+  /** k-NN accuracy of first minus second, mean over downstream datasets; null without probes. */
+  knn: PairedDifference | null;
+  /** Linear-probe accuracy of first minus second, mean over downstream datasets; null without probes. */
+  linear: PairedDifference | null;
 }
 
 export interface Leaderboard {
@@ -35,6 +65,8 @@ export interface Leaderboard {
   environment: Record<string, unknown>;
   downstream: string[];
   rows: LeaderboardRow[];
+  /** Every two arms, better-ranked first, in rank order. */
+  pairs: PairedComparison[];
 }
 
 export interface CompareOptions {
@@ -62,13 +94,28 @@ export function buildLeaderboard(paths: string[], options: CompareOptions = {}):
     }
   }
 
-  const rows = poolArms(results).map(({ arm, sources }) => toRow(arm, sources.join(", ")));
-  const scratch = rows.find((row) => row.dataset === null);
-  for (const row of rows) {
-    row.gainOverScratch = scratch && row !== scratch ? scratch.score - row.score : null;
-  }
+  const pooled = poolArms(results);
+  const rows = pooled.map(({ arm, sources }) => toRow(arm, sources.join(", ")));
+  const runsOf = new Map(rows.map((row, index) => [row, pooled[index].arm.runs]));
   rows.sort((a, b) => a.score - b.score);
   rows.forEach((row, index) => (row.rank = index + 1));
+
+  const pairs: PairedComparison[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    for (let j = i + 1; j < rows.length; j++) {
+      pairs.push(comparePaired(rows[i], runsOf.get(rows[i])!, rows[j], runsOf.get(rows[j])!));
+    }
+  }
+  const scratch = rows.find((row) => row.dataset === null);
+  for (const row of rows) {
+    if (scratch === undefined || row === scratch) continue;
+    row.gainOverScratch = scratch.score - row.score;
+    const pair = pairs.find((p) => (p.first === row.label && p.second === scratch.label) ||
+      (p.first === scratch.label && p.second === row.label))!;
+    // The pair's score difference has the better arm first; the gain is relative to scratch.
+    const sign = pair.first === row.label ? 1 : -1;
+    row.tOverScratch = pair.score.t === null ? null : sign * pair.score.t;
+  }
 
   return {
     preset: first.result.preset,
@@ -76,7 +123,45 @@ export function buildLeaderboard(paths: string[], options: CompareOptions = {}):
     environment: first.result.environment,
     downstream: first.result.protocol.finetune.datasets,
     rows,
+    pairs,
   };
+}
+
+/** Compares two arms over their shared seeds; the score difference is second minus first. */
+function comparePaired(first: LeaderboardRow, firstRuns: ArmRun[], second: LeaderboardRow, secondRuns: ArmRun[]): PairedComparison {
+  const bySeed = new Map(secondRuns.map((run) => [run.seed, run]));
+  const shared = firstRuns.filter((run) => bySeed.has(run.seed));
+  const partner = (run: ArmRun) => bySeed.get(run.seed)!;
+  const probe = (pick: (run: ArmRun) => Record<string, number>): PairedDifference | null => {
+    const differences: number[] = [];
+    for (const run of shared) {
+      const a = Object.values(pick(run));
+      const b = Object.values(pick(partner(run)));
+      if (a.length === 0 || a.length !== b.length) return null;
+      differences.push(mean(a) - mean(b));
+    }
+    return differences.length === 0 ? null : pairedDifference(differences);
+  };
+  return {
+    first: first.label,
+    second: second.label,
+    seeds: shared.map((run) => run.seed),
+    score: pairedDifference(shared.map((run) => partner(run).mean - run.mean)),
+    knn: probe((run) => run.knn),
+    linear: probe((run) => run.linear ?? {}),
+  };
+}
+
+/** Returns the mean of `differences` and the paired t statistic, mean / (sd / sqrt(n)). */
+export function pairedDifference(differences: number[]): PairedDifference {
+  const n = differences.length;
+  if (n === 0) return { difference: NaN, t: null };
+  const average = mean(differences);
+  if (n < 2) return { difference: average, t: null };
+  const variance = differences.reduce((sum, value) => sum + (value - average) ** 2, 0) / (n - 1);
+  const error = Math.sqrt(variance / n);
+  const t = error === 0 ? (average === 0 ? 0 : Math.sign(average) * Infinity) : average / error;
+  return { difference: average, t };
 }
 
 /** Groups arms by label and dataset and merges their runs, keeping the first run of each seed. */
@@ -141,11 +226,15 @@ function readResult(path: string): EvaluationResult {
 function toRow(arm: ArmResult, source: string): LeaderboardRow {
   const perDataset: Record<string, number> = {};
   const knn: Record<string, number> = {};
+  const linear: Record<string, number> = {};
   const curves: Record<string, number[]> = {};
   for (const dataset of Object.keys(arm.runs[0]?.scores ?? {})) {
     perDataset[dataset] = mean(arm.runs.map((run) => run.scores[dataset]));
     const probes = arm.runs.map((run) => run.knn[dataset]).filter((value) => value !== undefined);
     if (probes.length > 0) knn[dataset] = mean(probes);
+    // Results written before the linear probe existed have no `linear` field.
+    const linearProbes = arm.runs.map((run) => run.linear?.[dataset]).filter((value) => value !== undefined);
+    if (linearProbes.length > 0) linear[dataset] = mean(linearProbes);
     const length = Math.min(...arm.runs.map((run) => run.curves[dataset]?.length ?? 0));
     curves[dataset] = Array.from({ length }, (_, epoch) => mean(arm.runs.map((run) => run.curves[dataset][epoch])));
   }
@@ -160,7 +249,9 @@ function toRow(arm: ArmResult, source: string): LeaderboardRow {
     seeds: arm.runs.map((run) => run.seed),
     perDataset,
     knn,
+    linear,
     gainOverScratch: null,
+    tOverScratch: null,
     curves,
   };
 }
@@ -176,9 +267,12 @@ function mean(values: number[]): number {
   return values.reduce((sum, value) => sum + value, 0) / values.length;
 }
 
-/** Formats the leaderboard as a Markdown table. */
+/** Formats the leaderboard as a Markdown table, then the paired comparisons when any arm ran 2+ shared seeds. */
 export function leaderboardMarkdown(board: Leaderboard): string {
-  const header = ["rank", "arm", "recipe", "score", "± std", "gain vs scratch", ...board.downstream.map((d) => `kNN ${d}`)];
+  const header = [
+    "rank", "arm", "recipe", "score", "± std", "seeds", "gain vs scratch", "t vs scratch",
+    ...board.downstream.flatMap((d) => [`kNN ${d}`, `linear ${d}`]),
+  ];
   const lines = [`| ${header.join(" | ")} |`, `|${header.map(() => "---").join("|")}|`];
   for (const row of board.rows) {
     const cells = [
@@ -187,12 +281,40 @@ export function leaderboardMarkdown(board: Leaderboard): string {
       row.recipe,
       row.score.toFixed(2),
       row.std === null ? "-" : row.std.toFixed(2),
+      String(row.seeds.length),
       row.gainOverScratch === null ? "-" : signed(row.gainOverScratch),
-      ...board.downstream.map((d) => (row.knn[d] === undefined ? "-" : `${row.knn[d].toFixed(1)}%`)),
+      formatT(row.tOverScratch),
+      ...board.downstream.flatMap((d) => [percent(row.knn[d]), percent(row.linear[d])]),
     ];
     lines.push(`| ${cells.join(" | ")} |`);
   }
+  const pairs = board.pairs.filter((pair) => pair.seeds.length >= 2);
+  if (pairs.length > 0) {
+    lines.push("", "Paired by seed (positive: the first arm is better):", "");
+    const head = ["first", "second", "seeds", "score gain", "t", "kNN gain", "t", "linear gain", "t"];
+    lines.push(`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`);
+    for (const pair of pairs) {
+      const cells = [
+        pair.first, pair.second, String(pair.seeds.length),
+        signed(pair.score.difference), formatT(pair.score.t),
+        pair.knn === null ? "-" : signed(pair.knn.difference), formatT(pair.knn?.t ?? null),
+        pair.linear === null ? "-" : signed(pair.linear.difference), formatT(pair.linear?.t ?? null),
+      ];
+      lines.push(`| ${cells.join(" | ")} |`);
+    }
+  }
   return `${lines.join("\n")}\n`;
+}
+
+function percent(value: number | undefined): string {
+  return value === undefined ? "-" : `${value.toFixed(1)}%`;
+}
+
+/** Formats a t statistic with one decimal, "-" when there is none. */
+export function formatT(t: number | null): string {
+  if (t === null) return "-";
+  if (!Number.isFinite(t)) return t > 0 ? "+inf" : "-inf";
+  return `${t >= 0 ? "+" : ""}${t.toFixed(1)}`;
 }
 
 /** Formats a number with an explicit sign and 2 decimals. */

@@ -9,6 +9,13 @@ export interface Preset {
   width: number;
   image_size: number;
   knn: number;
+  /** Fit a logistic-regression probe on the frozen features too. */
+  linear_probe: boolean;
+  /**
+   * Run the seeds as parallel one-thread processes, one per core. On a
+   * CPU this is faster than one process with a thread per core.
+   */
+  parallel: boolean;
   pretrain: Omit<PretrainConfig, "path" | "checkpoint">;
   finetune: FinetuneConfig;
 }
@@ -34,6 +41,8 @@ export const PRESETS: Record<string, Preset> = {
     width: 8,
     image_size: 32,
     knn: 5,
+    linear_probe: true,
+    parallel: true,
     pretrain: { epochs: 1, batch_size: 32, max_images: 200, ...SGD },
     finetune: {
       datasets: ["fashion-mnist"], epochs: 2, batch_size: 32, lr: 0.05, weight_decay: 5e-4,
@@ -47,6 +56,8 @@ export const PRESETS: Record<string, Preset> = {
     width: 16,
     image_size: 32,
     knn: 20,
+    linear_probe: true,
+    parallel: true,
     pretrain: { epochs: 10, batch_size: 128, max_images: 10_000, ...SGD },
     finetune: {
       datasets: ["fashion-mnist"], epochs: 10, batch_size: 128, lr: 0.05, weight_decay: 5e-4,
@@ -60,6 +71,8 @@ export const PRESETS: Record<string, Preset> = {
     width: 16,
     image_size: 32,
     knn: 20,
+    linear_probe: true,
+    parallel: false,
     // NOTE: the contest's epoch counts and learning rates are not public; these are our choice.
     pretrain: { epochs: 30, batch_size: 256, max_images: null, lr: 0.2, weight_decay: 4e-5 },
     finetune: {
@@ -94,7 +107,7 @@ export interface ProtocolOverrides {
 export function buildProtocol(
   preset: Preset,
   overrides: ProtocolOverrides = {},
-): Pick<TrainerConfig, "model" | "width" | "image_size" | "knn" | "finetune"> & {
+): Pick<TrainerConfig, "model" | "width" | "image_size" | "knn" | "linear_probe" | "finetune"> & {
   pretrain: Omit<PretrainConfig, "path" | "checkpoint">;
 } {
   return {
@@ -102,6 +115,7 @@ export function buildProtocol(
     width: preset.width,
     image_size: preset.image_size,
     knn: preset.knn,
+    linear_probe: preset.linear_probe,
     pretrain: {
       ...preset.pretrain,
       epochs: overrides.pretrainEpochs ?? preset.pretrain.epochs,

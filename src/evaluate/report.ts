@@ -1,5 +1,5 @@
 import type { Leaderboard, LeaderboardRow } from "./leaderboard.js";
-import { signed } from "./leaderboard.js";
+import { formatT, signed } from "./leaderboard.js";
 
 /** Line colours of the curves, one per row in rank order (Tableau 10). */
 const COLOURS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"];
@@ -57,23 +57,44 @@ ${charts}
 }
 
 function table(board: Leaderboard): string {
-  const knnHeads = board.downstream.map((d) => `<th>kNN ${escape(d)}</th>`).join("");
+  const probeHeads = board.downstream.map((d) => `<th>kNN ${escape(d)}</th><th>linear ${escape(d)}</th>`).join("");
   const rows = board.rows.map((row, index) => {
-    const knn = board.downstream
-      .map((d) => `<td>${row.knn[d] === undefined ? "-" : `${row.knn[d].toFixed(1)}%`}</td>`)
+    const probes = board.downstream
+      .map((d) => `<td>${percent(row.knn[d])}</td><td>${percent(row.linear[d])}</td>`)
       .join("");
     const gain = row.gainOverScratch === null ? "-" : signed(row.gainOverScratch);
     return `<tr><td>${row.rank}</td>` +
       `<td class="text"><span class="swatch" style="background:${COLOURS[index % COLOURS.length]}"></span>${escape(row.label)}</td>` +
       `<td class="text">${escape(row.recipe)}</td>` +
       `<td class="${index === 0 ? "best" : ""}">${row.score.toFixed(2)}</td>` +
-      `<td>${row.std === null ? "-" : row.std.toFixed(2)}</td><td>${gain}</td>` +
-      `<td>${row.seeds.length}</td>${knn}</tr>`;
+      `<td>${row.std === null ? "-" : row.std.toFixed(2)}</td><td>${row.seeds.length}</td>` +
+      `<td>${gain}</td><td>${formatT(row.tOverScratch)}</td>${probes}</tr>`;
   });
   return `<table>
-<tr><th>rank</th><th class="text">arm</th><th class="text">recipe</th><th>score</th><th>± std</th><th>gain vs scratch</th><th>seeds</th>${knnHeads}</tr>
+<tr><th>rank</th><th class="text">arm</th><th class="text">recipe</th><th>score</th><th>± std</th><th>seeds</th><th>gain vs scratch</th><th>t</th>${probeHeads}</tr>
+${rows.join("\n")}
+</table>
+${pairsTable(board)}`;
+}
+
+/** The paired comparisons of arms that share 2+ seeds, or nothing. */
+function pairsTable(board: Leaderboard): string {
+  const pairs = board.pairs.filter((pair) => pair.seeds.length >= 2);
+  if (pairs.length === 0) return "";
+  const rows = pairs.map((pair) =>
+    `<tr><td class="text">${escape(pair.first)}</td><td class="text">${escape(pair.second)}</td><td>${pair.seeds.length}</td>` +
+    `<td>${signed(pair.score.difference)}</td><td>${formatT(pair.score.t)}</td>` +
+    `<td>${pair.knn === null ? "-" : signed(pair.knn.difference)}</td><td>${formatT(pair.knn?.t ?? null)}</td>` +
+    `<td>${pair.linear === null ? "-" : signed(pair.linear.difference)}</td><td>${formatT(pair.linear?.t ?? null)}</td></tr>`);
+  return `<p class="meta">Paired by seed: runs of one seed share the fine-tuning subset and order. Positive: the first arm is better.</p>
+<table>
+<tr><th class="text">first</th><th class="text">second</th><th>seeds</th><th>score gain</th><th>t</th><th>kNN gain</th><th>t</th><th>linear gain</th><th>t</th></tr>
 ${rows.join("\n")}
 </table>`;
+}
+
+function percent(value: number | undefined): string {
+  return value === undefined ? "-" : `${value.toFixed(1)}%`;
 }
 
 /** Draws an SVG line chart of mean test error per epoch, one line per row. */

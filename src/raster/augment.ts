@@ -3,7 +3,8 @@
  * albumentations transforms that FDSL papers train with: flips,
  * shift-scale-rotate, brightness/contrast and hue/saturation. Each one
  * is applied with its own probability and draws only from the stream
- * it is given.
+ * it is given. A pixel shuffle, which no paper trains with, makes
+ * degraded control datasets for evaluation.
  */
 import { z } from "zod";
 import type { Rng } from "../random/rng.js";
@@ -49,6 +50,9 @@ export const augmentSchema = z
       })
       .strict()
       .default({ p: 0, hue: 20, saturation: 0.3 }),
+    shufflePixels: probability(
+      "moving every pixel to a random place: keeps the intensity histogram, destroys all shape (a degraded control)",
+    ),
   })
   .strict();
 
@@ -61,7 +65,8 @@ export function augmentEnabled(o: AugmentOptions): boolean {
     o.verticalFlip > 0 ||
     o.shiftScaleRotate.p > 0 ||
     o.brightnessContrast.p > 0 ||
-    o.hueSaturation.p > 0
+    o.hueSaturation.p > 0 ||
+    o.shufflePixels > 0
   );
 }
 
@@ -98,6 +103,22 @@ export function augment(canvas: Canvas, o: AugmentOptions, rng: Rng, scratch: Ui
   const hsDraws = [rng.next(), rng.uniform(-1, 1), rng.uniform(-1, 1)];
   if (hsDraws[0] < hs.p && canvas.channels === 3) {
     shiftHueSaturation(canvas, (hsDraws[1] * hs.hue) / 360, 1 + hsDraws[2] * hs.saturation);
+  }
+
+  // Drawn last, so recipes without a shuffle keep the bytes they had before it existed.
+  if (rng.next() < o.shufflePixels) shufflePixels(canvas, rng);
+}
+
+/** Permutes the pixels (all channels of a pixel move together) with a Fisher-Yates shuffle. */
+function shufflePixels(canvas: Canvas, rng: Rng): void {
+  const { channels, data } = canvas;
+  for (let i = canvas.width * canvas.height - 1; i > 0; i--) {
+    const j = rng.int(0, i);
+    for (let c = 0; c < channels; c++) {
+      const t = data[i * channels + c];
+      data[i * channels + c] = data[j * channels + c];
+      data[j * channels + c] = t;
+    }
   }
 }
 

@@ -5,6 +5,7 @@ from typing import Any, Dict, List, Optional
 
 from .data import DOWNSTREAM
 from .errors import ConfigError
+from .loop import PRECISIONS
 from .models import MODELS
 
 
@@ -58,10 +59,12 @@ class Config:
     device: str = "auto"
     #: CPU threads for torch; 0 keeps torch's default.
     threads: int = 0
-    #: Mixed precision (float16 autocast) when training on CUDA.
-    amp: bool = True
+    #: auto (float16 autocast on CUDA, bfloat16 on a CPU with bf16 instructions, else float32), fp32, bf16 or fp16.
+    precision: str = "auto"
     #: Neighbours of the k-NN probe of frozen features before fine-tuning; 0 skips the probe.
     knn: int = 20
+    #: Also fit a logistic-regression (linear) probe on the frozen features before fine-tuning.
+    linear_probe: bool = True
     #: Root for downstream datasets without a fixed system path; None uses $FDSL_DATA.
     data_root: Optional[str] = None
     #: Folder per downstream dataset name, overriding its default place.
@@ -139,6 +142,10 @@ def parse_config(raw: Any) -> Config:
     _int("seed", config.seed, 0, 2**53)
     _int("threads", config.threads, 0, 1024)
     _int("knn", config.knn, 0, 10_000)
+    if config.precision not in PRECISIONS:
+        raise ConfigError(f"invalid config precision: {config.precision!r}; expected one of {', '.join(PRECISIONS)}")
+    if not isinstance(config.linear_probe, bool):
+        raise ConfigError(f"invalid config linear_probe: {config.linear_probe!r}; expected true or false")
     if config.device not in ("auto", "cpu", "cuda"):
         raise ConfigError(f"invalid config device: {config.device!r}; expected auto, cpu or cuda")
     return config

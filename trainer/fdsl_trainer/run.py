@@ -14,9 +14,9 @@ from torch import nn
 from . import __version__
 from .config import Config
 from .data import ImageSet, default_data_root, load_downstream, load_image_folder, resolve_downstream_dir, take
-from .loop import make_stage, pick_device, seeded_generator, test_correct, train_epoch
+from .loop import Precision, make_stage, pick_device, resolve_precision, seeded_generator, test_correct, train_epoch
 from .models import build_model, get_head, replace_head
-from .probes import extract_features, knn_accuracy
+from .probes import extract_features, knn_accuracy, linear_probe_accuracy
 from .scoring import cumulative_error, mean_score, scored_epochs, top1_error
 
 Emit = Callable[[dict], None]
@@ -47,12 +47,14 @@ def run(config: Config, emit: Emit) -> Dict[str, float]:
     if config.threads > 0:
         torch.set_num_threads(config.threads)
     device = pick_device(config.device)
-    emit({"event": "start", "device": str(device), "environment": environment()})
+    precision = resolve_precision(config.precision, device)
+    emit({"event": "start", "device": str(device), "precision": str(precision.dtype or torch.float32),
+          "environment": environment()})
 
-    model = pretrain(config, device, emit)
+    model = pretrain(config, precision, emit)
     scores: Dict[str, float] = {}
     for name in config.finetune.datasets:
-        scores[name] = finetune(config, model, name, device, emit)
+        scores[name] = finetune(config, model, name, precision, emit)
 
     mean = mean_score(scores)
     if config.out is not None:
@@ -61,10 +63,11 @@ def run(config: Config, emit: Emit) -> Dict[str, float]:
     return scores
 
 
-def pretrain(config: Config, device: torch.device, emit: Emit) -> Optional[nn.Module]:
+def pretrain(config: Config, precision: Precision, emit: Emit) -> Optional[nn.Module]:
     """Pre-train on the generated dataset; return None for the scratch arm."""
     if config.pretrain is None:
         return None
+    device = precision.device
     spec = config.pretrain
     images = load_image_folder(
         Path(spec.path), config.image_size, spec.max_images, seeded_generator(config.seed, STREAM_SUBSET)
@@ -72,14 +75,14 @@ def pretrain(config: Config, device: torch.device, emit: Emit) -> Optional[nn.Mo
     emit({"event": "data", "phase": "pretrain", "path": spec.path, "images": len(images),
           "classes": images.classes, "shape": list(images.images.shape[1:])})
     torch.manual_seed(config.seed * 1_000_003 + STREAM_INIT)
-    model = build_model(config.model, images.classes, config.width).to(device)
+    model = precision.prepare(build_model(config.model, images.classes, config.width).to(device))
     key = checkpoint_key(config, images)
     if spec.checkpoint and load_checkpoint(Path(spec.checkpoint), key, model):
         emit({"event": "checkpoint", "phase": "pretrain", "loaded": spec.checkpoint})
         return model
     steps = -(-len(images) // spec.batch_size)
     stage = make_stage(model, device, config.image_size, spec.batch_size, spec.lr, spec.weight_decay,
-                       spec.epochs, steps, config.amp, seeded_generator(config.seed, STREAM_PRETRAIN))
+                       spec.epochs, steps, precision, seeded_generator(config.seed, STREAM_PRETRAIN))
     for epoch in range(1, spec.epochs + 1):
         stats = train_epoch(stage, images)
         emit({"event": "epoch", "phase": "pretrain", "epoch": epoch, "epochs": spec.epochs, **stats})
@@ -103,7 +106,7 @@ def checkpoint_key(config: Config, images: ImageSet) -> dict:
         "path": str(Path(spec.path).resolve()), "epochs": spec.epochs, "batch_size": spec.batch_size,
         "lr": spec.lr, "weight_decay": spec.weight_decay, "max_images": subset,
         "model": config.model, "width": config.width, "image_size": config.image_size, "seed": config.seed,
-        "trainer": __version__,
+        "precision": config.precision, "trainer": __version__,
     }
 
 
@@ -126,9 +129,10 @@ def save_checkpoint(path: Path, key: dict, model: nn.Module) -> None:
     os.replace(temp, path)
 
 
-def finetune(config: Config, pretrained: Optional[nn.Module], name: str, device: torch.device,
+def finetune(config: Config, pretrained: Optional[nn.Module], name: str, precision: Precision,
              emit: Emit) -> float:
     """Fine-tune a copy of the pre-trained network (or a fresh one) on one dataset; return its score."""
+    device = precision.device
     spec = config.finetune
     data_root = Path(config.data_root) if config.data_root else default_data_root()
     root = resolve_downstream_dir(name, config.dataset_paths.get(name), data_root)
@@ -146,8 +150,9 @@ def finetune(config: Config, pretrained: Optional[nn.Module], name: str, device:
         model = copy.deepcopy(pretrained)
         torch.manual_seed(config.seed * 1_000_003 + STREAM_INIT + 1)
         replace_head(model, train.classes)
-    if config.knn > 0:
-        probe(config, model, name, train, test, device, emit)
+    model = precision.prepare(model)
+    if config.knn > 0 or config.linear_probe:
+        probe(config, model, name, train, test, precision, emit)
     if spec.freeze:
         for parameter in model.parameters():
             parameter.requires_grad_(False)
@@ -155,12 +160,12 @@ def finetune(config: Config, pretrained: Optional[nn.Module], name: str, device:
             parameter.requires_grad_(True)
 
     stage = make_stage(model, device, config.image_size, spec.batch_size, spec.lr, spec.weight_decay,
-                       spec.epochs, -(-len(train) // spec.batch_size), config.amp,
+                       spec.epochs, -(-len(train) // spec.batch_size), precision,
                        seeded_generator(config.seed, STREAM_FINETUNE))
     errors = []
     for epoch in range(1, spec.epochs + 1):
         stats = train_epoch(stage, train)
-        correct = test_correct(model, test, config.image_size, device, amp=config.amp)
+        correct = test_correct(model, test, config.image_size, device, precision)
         errors.append(top1_error(correct, len(test)))
         emit({"event": "epoch", "phase": "finetune", "dataset": name, "epoch": epoch,
               "epochs": spec.epochs, **stats, "test_acc": 100.0 - errors[-1], "test_error": errors[-1]})
@@ -172,14 +177,20 @@ def finetune(config: Config, pretrained: Optional[nn.Module], name: str, device:
 
 
 def probe(config: Config, model: nn.Module, name: str, train: ImageSet, test: ImageSet,
-          device: torch.device, emit: Emit) -> None:
-    """Emit the k-NN accuracy of the frozen features on the downstream dataset."""
+          precision: Precision, emit: Emit) -> None:
+    """Emit the k-NN and linear-probe accuracies of the frozen features on the downstream dataset."""
     started = time.perf_counter()
-    train_features = extract_features(model, train, config.image_size, device)
-    test_features = extract_features(model, test, config.image_size, device)
-    accuracy = knn_accuracy(train_features, train.labels, test_features, test.labels, config.knn, train.classes)
-    emit({"event": "probe", "dataset": name, "knn": config.knn, "knn_acc": accuracy,
-          "seconds": time.perf_counter() - started})
+    train_features = extract_features(model, train, config.image_size, precision)
+    test_features = extract_features(model, test, config.image_size, precision)
+    event = {"event": "probe", "dataset": name}
+    if config.knn > 0:
+        event["knn"] = config.knn
+        event["knn_acc"] = knn_accuracy(train_features, train.labels, test_features, test.labels, config.knn,
+                                        train.classes)
+    if config.linear_probe:
+        event["linear_acc"] = linear_probe_accuracy(train_features, train.labels, test_features, test.labels,
+                                                    train.classes)
+    emit({**event, "seconds": time.perf_counter() - started})
 
 
 def write_scores(out: Path, scores: Dict[str, float]) -> None:

@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from fdsl_trainer.errors import TrainerError
-from fdsl_trainer.loop import make_scaler, make_stage, mixed_precision, pick_device, seeded_generator
+from fdsl_trainer.loop import (Precision, cpu_has_bf16, make_scaler, make_stage, pick_device, resolve_precision,
+                               seeded_generator)
 from fdsl_trainer.models import build_model
 
 
@@ -19,8 +20,44 @@ def test_pick_device_rejects_cuda_without_gpu():
         pick_device("cuda")
 
 
-def test_mixed_precision_is_a_no_op_on_cpu():
-    assert isinstance(mixed_precision(torch.device("cpu"), True), contextlib.nullcontext)
+def test_fp32_precision_is_a_no_op():
+    precision = resolve_precision("fp32", torch.device("cpu"))
+    assert isinstance(precision.autocast(), contextlib.nullcontext)
+    x = torch.zeros(2, 3, 4, 4)
+    assert precision.layout(x).is_contiguous()
+
+
+def test_bf16_precision_runs_in_bfloat16_channels_last():
+    precision = resolve_precision("bf16", torch.device("cpu"))
+    model = precision.prepare(build_model("resnet8", 3, width=4))
+    x = precision.layout(torch.randn(2, 3, 16, 16))
+    assert x.is_contiguous(memory_format=torch.channels_last)
+    with precision.autocast():
+        out = model(x)
+    assert out.dtype == torch.bfloat16
+    assert torch.isfinite(out.float()).all()
+
+
+def test_fp16_precision_rejected_on_cpu():
+    with pytest.raises(TrainerError, match="fp16 needs a CUDA device"):
+        resolve_precision("fp16", torch.device("cpu"))
+
+
+def test_unknown_precision_rejected():
+    with pytest.raises(TrainerError, match="invalid precision 'half'"):
+        resolve_precision("half", torch.device("cpu"))
+
+
+def test_auto_precision_follows_cpu_flags(tmp_path):
+    with_bf16 = tmp_path / "with"
+    with_bf16.write_text("flags\t\t: fpu sse2 avx512f avx512_bf16\n")
+    without = tmp_path / "without"
+    without.write_text("flags\t\t: fpu sse2 avx2\n")
+    assert cpu_has_bf16(with_bf16)
+    assert not cpu_has_bf16(without)
+    assert not cpu_has_bf16(tmp_path / "absent")
+    expected = torch.bfloat16 if cpu_has_bf16() else None
+    assert resolve_precision("auto", torch.device("cpu")) == Precision(torch.device("cpu"), expected)
 
 
 def test_disabled_scaler_passes_loss_through():
@@ -32,7 +69,7 @@ def test_disabled_scaler_passes_loss_through():
 def test_schedule_warms_up_then_decays_to_zero():
     model = build_model("resnet8", 2, width=4)
     stage = make_stage(model, torch.device("cpu"), 32, 8, lr=0.1, weight_decay=0.0, epochs=4,
-                       steps_per_epoch=5, amp=False, generator=seeded_generator(0, 1))
+                       steps_per_epoch=5, precision=resolve_precision("fp32", torch.device("cpu")), generator=seeded_generator(0, 1))
     rates = []
     for _ in range(20):
         rates.append(stage.optimizer.param_groups[0]["lr"])

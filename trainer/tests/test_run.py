@@ -69,6 +69,7 @@ def test_run_reports_probe_and_data(pretrained_run):
     _, (_, events) = pretrained_run
     probe = next(e for e in events if e["event"] == "probe")
     assert 0.0 <= probe["knn_acc"] <= 100.0
+    assert 0.0 <= probe["linear_acc"] <= 100.0
     data = [e for e in events if e["event"] == "data"]
     assert data[0]["classes"] == 4
     assert data[0]["images"] == 32
