@@ -5,6 +5,7 @@ import { VERSION } from "../version.js";
 import { registerCompare } from "./compare.js";
 import { registerEvaluate } from "./evaluate.js";
 import { registerGenerate } from "./generate.js";
+import { registerImport } from "./import.js";
 import { registerMerge } from "./merge.js";
 import { registerPreview } from "./preview.js";
 import { registerValidate } from "./validate.js";
@@ -25,6 +26,7 @@ registerValidate(program);
 registerVerify(program);
 registerMerge(program);
 registerPreview(program);
+registerImport(program);
 registerEvaluate(program);
 registerCompare(program);
 

@@ -19,6 +19,8 @@ export const Stream = {
   Base: 4,
   /** Drawing the baked augmentation of one instance. */
   Augment: 5,
+  /** Choosing which images of a public dataset an importer copies. */
+  Import: 6,
 } as const;
 
 export type Stream = (typeof Stream)[keyof typeof Stream];

@@ -27,7 +27,8 @@ export function acquireLock(path: string): () => void {
   throw new UsageError(`cannot take the lock ${path}; delete it if no fdsl run is writing this output`);
 }
 
-function isAlive(pid: number): boolean {
+/** Returns whether process `pid` exists and is not a zombie. */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch (error) {

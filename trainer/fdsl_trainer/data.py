@@ -334,13 +334,54 @@ def resolve_downstream_dir(name: str, override: Optional[str], data_root: Path) 
     return default if default.is_absolute() else data_root / default
 
 
+def find_folder_splits(root: Path) -> Optional[Tuple[Path, Path]]:
+    """Return the (train, test) ImageFolders of ``root``, or None when it has no train/ folder.
+
+    The test split is root/val, else root/test. ``fdsl import`` writes
+    train/ and val/. Raises ConfigError when train/ has neither beside it.
+    """
+    train = root / "train"
+    if not train.is_dir():
+        return None
+    for name in ("val", "test"):
+        if (root / name).is_dir():
+            return train, root / name
+    raise ConfigError(
+        f"downstream dataset folder {root} contains train/ but neither val/ nor test/; "
+        "add the test split as val/<class>/* or test/<class>/*"
+    )
+
+
+def load_folder_splits(train_root: Path, test_root: Path, size: Optional[int]) -> Tuple[ImageSet, ImageSet]:
+    """Load a train and a test ImageFolder, which must have the same class folders."""
+    train_classes = list_image_folder(train_root)[2]
+    test_classes = list_image_folder(test_root)[2]
+    if train_classes != test_classes:
+        only_train = sorted(set(train_classes) - set(test_classes))
+        only_test = sorted(set(test_classes) - set(train_classes))
+        raise ConfigError(
+            f"class folders of {train_root} and {test_root} differ (only in train: {only_train}, "
+            f"only in {test_root.name}: {only_test}), so their labels would not match; "
+            "give both splits the same class folders"
+        )
+    return load_image_folder(train_root, size), load_image_folder(test_root, size)
+
+
 def load_downstream(name: str, root: Path, size: Optional[int]) -> Downstream:
-    """Load the train and test splits of a downstream dataset from ``root``."""
+    """Load the train and test splits of a downstream dataset from ``root``.
+
+    A folder that contains train/ and val/ (or test/) ImageFolders loads
+    as such whatever the dataset's default format, so an imported copy of
+    an idx or CIFAR dataset works too.
+    """
     spec = DOWNSTREAM[name]
     if not root.is_dir():
         raise ConfigError(f"downstream dataset {name} not found at {root}; {spec.hint}")
+    folder_splits = find_folder_splits(root)
     try:
-        if spec.format == "idx":
+        if folder_splits is not None:
+            train, test = load_folder_splits(*folder_splits, size)
+        elif spec.format == "idx":
             train = load_idx_split(root, "train", name)
             test = load_idx_split(root, "t10k", name)
         elif spec.format == "cifar10":
@@ -350,8 +391,7 @@ def load_downstream(name: str, root: Path, size: Optional[int]) -> Downstream:
             train = load_cifar_split(root, ["train"], "fine_labels", name)
             test = load_cifar_split(root, ["test"], "fine_labels", name)
         else:
-            train = load_image_folder(root / "train", size)
-            test = load_image_folder(root / "test", size)
+            train, test = load_folder_splits(root / "train", root / "test", size)
     except ConfigError as error:
         raise ConfigError(f"downstream dataset {name} at {root} is incomplete: {error}; {spec.hint}") from error
     classes = max(train.classes, test.classes)

@@ -152,3 +152,64 @@ def test_augment_returns_padded_crops():
         flipped += matches[0]
     # With 16 fair coin flips, all-or-nothing has probability 2 ** -15.
     assert 0 < flipped < 16
+
+
+def write_image_folder(root, counts, size=28):
+    """Write gray PNGs root/<class>/<i>.png. Image i of the class at sorted position k has value 40 * k + i."""
+    from PIL import Image
+
+    for position, class_name in enumerate(sorted(counts)):
+        folder = root / class_name
+        folder.mkdir(parents=True)
+        for i in range(counts[class_name]):
+            Image.new("L", (size, size), color=40 * position + i).save(folder / f"{i:05d}.png")
+
+
+def test_load_downstream_reads_train_and_val_folders(tmp_path):
+    write_image_folder(tmp_path / "train", {"0-t-shirt-top": 3, "1-trouser": 2})
+    write_image_folder(tmp_path / "val", {"0-t-shirt-top": 1, "1-trouser": 2})
+    data = load_downstream("fashion-mnist", tmp_path, 32)
+    assert tuple(data.train.images.shape) == (5, 1, 32, 32)
+    assert tuple(data.test.images.shape) == (3, 1, 32, 32)
+    assert data.train.classes == 2
+    assert data.train.labels.tolist() == [0, 0, 0, 1, 1]
+    assert data.test.labels.tolist() == [0, 1, 1]
+    # A uniform image stays uniform through the bilinear resize.
+    assert data.train.images[:, 0, 0, 0].tolist() == [0, 1, 2, 40, 41]
+    assert data.test.images[:, 0, 0, 0].tolist() == [0, 40, 41]
+
+
+def test_load_downstream_prefers_val_over_test(tmp_path):
+    write_image_folder(tmp_path / "train", {"a": 2, "b": 2})
+    write_image_folder(tmp_path / "val", {"a": 1, "b": 1})
+    write_image_folder(tmp_path / "test", {"a": 3, "b": 3})
+    data = load_downstream("cifar10", tmp_path, None)
+    assert len(data.test) == 2
+    assert tuple(data.test.images.shape[1:]) == (1, 28, 28)
+
+
+def test_load_downstream_falls_back_to_test_folder(tmp_path):
+    write_image_folder(tmp_path / "train", {"a": 2, "b": 2})
+    write_image_folder(tmp_path / "test", {"a": 3, "b": 3})
+    data = load_downstream("mnist", tmp_path, None)
+    assert len(data.train) == 4
+    assert len(data.test) == 6
+
+
+def test_load_downstream_rejects_train_without_test(tmp_path):
+    write_image_folder(tmp_path / "train", {"a": 1})
+    with pytest.raises(ConfigError, match="neither val/ nor test/"):
+        load_downstream("fashion-mnist", tmp_path, None)
+
+
+def test_load_downstream_rejects_differing_class_folders(tmp_path):
+    write_image_folder(tmp_path / "train", {"a": 1, "b": 1})
+    write_image_folder(tmp_path / "val", {"a": 1, "c": 1})
+    with pytest.raises(ConfigError, match=r"only in train: \['b'\], only in val: \['c'\]"):
+        load_downstream("fashion-mnist", tmp_path, None)
+
+
+def test_load_downstream_folder_format_without_train(tmp_path):
+    (tmp_path / "test").mkdir()
+    with pytest.raises(ConfigError, match="train/<class>"):
+        load_downstream("caltech101", tmp_path, None)
