@@ -1,31 +1,40 @@
 #!/usr/bin/env bash
-# Measure the cpu-proxy leaderboard: two FractalDB variants of 10k images
-# each (100 categories x 100 instances, 10 x 1000) against scratch, seeds
-# 0 and 1, then render the report and its screenshot into docs/.
-# Each locked job stays under 20 minutes on 2 cores. Pre-trained weights
-# are kept in bench/out/checkpoints and reused by reruns, and compare
-# pools the per-seed results of each arm.
+# Measure the cpu-proxy leaderboard with fdsl evaluate and fdsl compare:
+# FractalDB (the preset's recipe) against scratch and a pixel-shuffled
+# copy of itself (a degraded control), over the preset's 8 seeds, then
+# every other family at the same size over seeds 0-3. The report and its
+# screenshot go to docs/. Each evaluate runs 2 trainer processes at once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npm run build >/dev/null
 fdsl() { node dist/cli/main.js "$@"; }
 data=bench/out/data
 out=bench/out/eval
-# Existing datasets are kept: the checkpoints were trained on them.
-[ -d "$data/frac-c100-i100" ] ||
-  fdsl generate --out "$data/frac-c100-i100" --classes 100 --instances 100 --size 32 --points 2000 --seed 0 --quiet
-[ -d "$data/frac-c10-i1000" ] ||
-  fdsl generate --out "$data/frac-c10-i1000" --classes 10 --instances 1000 --size 32 --points 2000 --seed 0 --quiet
+recipes=bench/out/recipes
+mkdir -p "$recipes"
+size='"classes": 100, "instances": 100, "size": 64, "points": 10000, "seed": 0'
 
-common="--preset cpu-proxy --threads 2 --checkpoints bench/out/checkpoints"
-scratch() { echo "node dist/cli/main.js evaluate $common --seeds $1 -o $out/scratch-s$1"; }
-c100() { echo "node dist/cli/main.js evaluate $data/frac-c100-i100 --label c100 $common --seeds $1 -o $out/c100-s$1"; }
-c10() { echo "node dist/cli/main.js evaluate $data/frac-c10-i1000 --label c10 $common --seeds $1 -o $out/c10-s$1"; }
+recipe() { # name family extra-json
+  echo "{\"family\": \"$2\", $size$3}" >"$recipes/$1.json"
+}
+recipe fractal fractal ''
+recipe shuffled fractal ', "augment": {"shufflePixels": 1}'
+for family in fractal-3d fractal-svd radial-contour visual-atom noise; do recipe "$family" "$family" ''; done
 
-for seed in ${SEEDS:-0 1}; do
-  flock /tmp/fdsl-cpu.lock sh -c "$(scratch "$seed") && $(c100 "$seed")"
-  flock /tmp/fdsl-cpu.lock sh -c "$(c10 "$seed")"
+run() { # name seeds extra-flags...
+  local name=$1 seeds=$2
+  shift 2
+  /usr/bin/time -f "$name: %e s wall, %M KB peak (largest process)" \
+    node dist/cli/main.js evaluate "$data/$name" --recipe "$recipes/$name.json" --preset cpu-proxy \
+    --seeds "$seeds" --checkpoints bench/out/checkpoints -o "$out/$name" --quiet "$@"
+}
+
+run fractal 0,1,2,3,4,5,6,7
+run shuffled 0,1,2,3,4,5,6,7 --no-scratch
+for family in ${FAMILIES:-fractal-3d fractal-svd radial-contour visual-atom noise}; do
+  run "$family" 0,1,2,3 --no-scratch
 done
+
 mkdir -p docs
-fdsl compare "$out"/*-s* --title "fdsl cpu-proxy leaderboard" \
+fdsl compare "$out"/* --title "fdsl cpu-proxy leaderboard" \
   --json docs/leaderboard.json --html docs/leaderboard.html --screenshot docs/leaderboard.png

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PNG } from "pngjs";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -21,7 +21,7 @@ beforeAll(async () => {
   first = tempDir();
   second = tempDir();
   await evaluate({ ...TINY, dataset, scratch: true, out: first, device: "cpu" });
-  await evaluate({ ...TINY, dataset, label: "beta", out: second, device: "cpu" });
+  await evaluate({ ...TINY, dataset, label: "beta", scratch: false, out: second, device: "cpu" });
 }, SLOW);
 
 /** Copies a result with changed run scores and seeds, to check the arithmetic on known numbers. */
@@ -212,12 +212,26 @@ describe("fdsl compare and fdsl evaluate commands", () => {
 
   it("evaluate runs the scratch arm alone and prints its score", () => {
     const out = tempDir();
-    const result = spawnSync("node", [CLI, "evaluate", "--preset", "smoke", "--threads", "1", "--train-images", "100",
-      "--test-images", "100", "--device", "cpu", "-o", out], { encoding: "utf8" });
+    const result = spawnSync("node", [CLI, "evaluate", "--preset", "smoke", "--scratch-only", "--threads", "1",
+      "--train-images", "100", "--test-images", "100", "--device", "cpu", "-o", out], { encoding: "utf8" });
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/scratch: score \d+\.\d\d over 1 seed/);
     expect(result.stderr).toContain("[scratch seed 0] fine-tuning fashion-mnist epoch 2/2");
+    expect(existsSync(join(out, "dataset"))).toBe(false);
   }, 120_000);
+
+  it("evaluate without a dataset generates the preset's recipe", () => {
+    const out = tempDir();
+    const result = spawnSync("node", [CLI, "evaluate", "--preset", "smoke", "--seeds", "0,1", "--train-images", "100",
+      "--test-images", "100", "--device", "cpu", "-o", out], { encoding: "utf8" });
+    expect(result.status).toBe(0);
+    // The smoke preset's recipe: 4 fractal categories of 50 images.
+    expect(readdirSync(join(out, "dataset")).length).toBe(4);
+    expect(readdirSync(join(out, "dataset", "00003")).length).toBe(50);
+    expect(result.stdout).toMatch(/fractal: score \d+\.\d\d ± \d+\.\d\d over 2 seed/);
+    expect(result.stdout).toMatch(/fractal: gain over scratch [+-]\d+\.\d\d, paired t [+-](\d+\.\d|inf) /);
+    expect(result.stderr).toContain("[scratch seed 1] fine-tuning fashion-mnist epoch 2/2");
+  }, 180_000);
 });
 
 describe("pairedDifference", () => {

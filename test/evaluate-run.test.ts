@@ -20,7 +20,7 @@ let python: string;
 beforeAll(async () => {
   dataset = await tinyDataset();
   python = findPython().command;
-});
+}, SLOW);
 
 function smokeConfig(overrides: Partial<TrainerConfig> = {}): TrainerConfig {
   const protocol = buildProtocol(getPreset("smoke"), { trainImages: 100, testImages: 100 });
@@ -124,7 +124,7 @@ describe("evaluate", () => {
   });
 
   it("gives the same scores when rerun with the same seed", async () => {
-    const again = await evaluate({ ...TINY, dataset, seeds: [1], out: tempDir(), device: "cpu" });
+    const again = await evaluate({ ...TINY, dataset, scratch: false, seeds: [1], out: tempDir(), device: "cpu" });
     expect(again.arms[0].runs[0].scores).toEqual(result.arms[0].runs[1].scores);
   }, SLOW);
 });
@@ -133,7 +133,9 @@ describe("evaluate input checks", () => {
   it("generates the dataset from a recipe first", async () => {
     const root = tempDir();
     const recipe = resolveRecipe({ classes: 3, instances: 4, size: 32, points: 500, seed: 9 }, "test recipe");
-    const result = await evaluate({ ...TINY, dataset: join(root, "made"), recipe, out: join(root, "out"), device: "cpu" });
+    const result = await evaluate({
+      ...TINY, dataset: join(root, "made"), recipe, scratch: false, out: join(root, "out"), device: "cpu",
+    });
     expect(existsSync(join(root, "made", "00002"))).toBe(true);
     expect(result.arms[0].recipe?.seed).toBe(9);
   }, SLOW);
@@ -141,9 +143,9 @@ describe("evaluate input checks", () => {
   it("reuses pre-trained weights from a checkpoints folder", async () => {
     const checkpoints = tempDir();
     const loaded: TrainerEvent[] = [];
-    const first = await evaluate({ ...TINY, dataset, checkpoints, out: tempDir(), device: "cpu" });
+    const first = await evaluate({ ...TINY, dataset, scratch: false, checkpoints, out: tempDir(), device: "cpu" });
     const second = await evaluate({
-      ...TINY, dataset, checkpoints, out: tempDir(), device: "cpu",
+      ...TINY, dataset, scratch: false, checkpoints, out: tempDir(), device: "cpu",
       onEvent: (event) => {
         if (event.event === "checkpoint" && "loaded" in event) loaded.push(event);
       },
@@ -159,7 +161,8 @@ describe("evaluate input checks", () => {
     ["repeated seeds", { seeds: [1, 1] }, /repeated seed in 1,1/],
     ["an unknown preset", { preset: "huge" }, /unknown preset "huge"/],
     ["a missing dataset", { dataset: "/nonexistent/data" }, /dataset folder \/nonexistent\/data not found/],
-    ["no dataset and no scratch", { scratch: false }, /nothing to evaluate/],
+    ["scratch-only with scratch off", { scratchOnly: true, scratch: false }, /nothing to evaluate/],
+    ["scratch-only with a dataset", { scratchOnly: true, dataset: "/tmp" }, /takes no dataset or recipe/],
   ])("rejects %s", async (_, options, message) => {
     await expect(evaluate({ ...TINY, out: tempDir(), ...options })).rejects.toThrow(message);
   });

@@ -2,6 +2,7 @@ import { InvalidArgumentError, Option, type Command } from "commander";
 import { UsageError } from "../errors.js";
 import { evaluate, type EvaluationResult } from "../evaluate/evaluate.js";
 import type { EpochEvent, ProbeEvent, ScoreEvent, TrainerEvent } from "../evaluate/events.js";
+import { formatT, pairedDifference, signed } from "../evaluate/leaderboard.js";
 import { PRESETS } from "../evaluate/presets.js";
 import { PRECISIONS, type Precision } from "../evaluate/config.js";
 import { readRecipeFile } from "../recipe/load.js";
@@ -14,8 +15,9 @@ interface EvaluateFlags {
   recipe?: string;
   preset: string;
   downstream?: string[];
-  scratch?: boolean;
-  seeds: number[];
+  scratch: boolean;
+  scratchOnly?: boolean;
+  seeds?: number[];
   python?: string;
   device: "auto" | "cpu" | "cuda";
   threads?: number;
@@ -37,13 +39,14 @@ export function registerEvaluate(program: Command): void {
   program
     .command("evaluate")
     .description("pre-train a CNN on a dataset, fine-tune it on real datasets and score the transfer (lower is better)")
-    .argument("[dataset]", "ImageFolder dataset to pre-train on; omit it for a scratch-only run")
+    .argument("[dataset]", "ImageFolder dataset to pre-train on (default: the preset's recipe, generated into <out>/dataset)")
     .requiredOption("-o, --out <dir>", "folder for result.json and the per-run scores.json")
     .option("-r, --recipe <file>", "JSON recipe to generate into [dataset] first (resumes an earlier run)")
     .option("-p, --preset <name>", `protocol: ${Object.keys(PRESETS).join(", ")}`, "cpu-proxy")
     .option("--downstream <names>", "comma-separated downstream datasets (default: the preset's)", listFlag)
-    .option("--scratch", "also fine-tune from random weights, for the gain over scratch")
-    .addOption(new Option("--seeds <list>", "comma-separated seeds, one run per arm and seed").argParser(seedsFlag).default([0], "0"))
+    .option("--no-scratch", "skip the arm that fine-tunes from random weights")
+    .option("--scratch-only", "run the scratch arm alone, with no dataset")
+    .addOption(new Option("--seeds <list>", "comma-separated seeds, one run per arm and seed (default: the preset's)").argParser(seedsFlag))
     .option("--python <path>", "Python interpreter with torch (default: $FDSL_PYTHON, /usr/bin/python3, python3)")
     .option("--device <device>", "auto, cpu or cuda", deviceFlag, "auto")
     .option("--threads <n>", "torch CPU threads per trainer process; 0 keeps torch's default (default: 1 with parallel runs, else the number of cores)", integerFlag("--threads"))
@@ -79,8 +82,8 @@ async function runEvaluate(dataset: string | undefined, flags: EvaluateFlags): P
     recipe,
     preset: flags.preset,
     downstream: flags.downstream,
-    // Without a dataset the scratch arm is the whole run.
-    scratch: flags.scratch === true || dataset === undefined,
+    scratch: flags.scratch,
+    scratchOnly: flags.scratchOnly,
     seeds: flags.seeds,
     out: flags.out,
     python: flags.python,
@@ -161,10 +164,11 @@ function printSummary(result: EvaluationResult, out: string): void {
   }
   const scratch = result.arms.find((arm) => arm.dataset === null);
   for (const arm of result.arms) {
-    if (scratch && arm !== scratch) {
-      const gain = scratch.score - arm.score;
-      console.log(`${arm.label}: gain over scratch ${gain >= 0 ? "+" : ""}${gain.toFixed(2)} (positive: pre-training helped)`);
-    }
+    if (scratch === undefined || arm === scratch) continue;
+    const bySeed = new Map(scratch.runs.map((run) => [run.seed, run.mean]));
+    const paired = pairedDifference(arm.runs.filter((run) => bySeed.has(run.seed)).map((run) => bySeed.get(run.seed)! - run.mean));
+    const t = paired.t === null ? "" : `, paired t ${formatT(paired.t)}`;
+    console.log(`${arm.label}: gain over scratch ${signed(scratch.score - arm.score)}${t} (positive: pre-training helped)`);
   }
   console.log(`result: ${out}/result.json`);
 }

@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { writeFileAtomic } from "../dataset/atomic.js";
 import { defaultManifestPath, readManifest } from "../dataset/manifest.js";
 import { UsageError } from "../errors.js";
-import type { Recipe } from "../recipe/schema.js";
+import { resolveRecipe, type Recipe, type RecipeInput } from "../recipe/schema.js";
 import { generate, type ProgressEvent } from "../run/generate.js";
 import { VERSION } from "../version.js";
 import type { Precision, PretrainConfig, TrainerConfig } from "./config.js";
@@ -14,15 +14,20 @@ import { findPython } from "./python.js";
 import { runTrainer } from "./trainer.js";
 
 export interface EvaluateOptions extends ProtocolOverrides {
-  /** ImageFolder dataset to pre-train on; omit it (and `recipe`) for a scratch-only run. */
+  /**
+   * ImageFolder dataset to pre-train on. Without it, `recipe` (default: the
+   * preset's recipe) is generated into `<out>/dataset`.
+   */
   dataset?: string;
-  /** Recipe to generate into `dataset` first; generation resumes an earlier run there. */
+  /** Recipe to generate into the dataset folder first; generation resumes an earlier run there. */
   recipe?: Recipe;
   /** Protocol name (see PRESETS); default "cpu-proxy". */
   preset?: string;
-  /** Also fine-tune from random weights under the same protocol and seeds. */
+  /** Also fine-tune from random weights under the same protocol and seeds; default true. */
   scratch?: boolean;
-  /** Seeds, one trainer run per arm and seed; default [0]. */
+  /** Run the scratch arm alone, with no dataset. */
+  scratchOnly?: boolean;
+  /** Seeds, one trainer run per arm and seed; default the preset's. */
   seeds?: number[];
   /** Folder for result.json and per-run scores.json; created if missing. */
   out: string;
@@ -115,19 +120,20 @@ export interface EvaluationResult {
  */
 export async function evaluate(options: EvaluateOptions): Promise<EvaluationResult> {
   const preset = getPreset(options.preset ?? "cpu-proxy");
-  const seeds = checkSeeds(options.seeds ?? [0]);
-  const dataset = await prepareDataset(options);
-  if (dataset === undefined && options.scratch === false) {
-    throw new UsageError("nothing to evaluate: give a dataset folder or a recipe, or allow the scratch arm");
+  const seeds = checkSeeds(options.seeds ?? preset.seeds);
+  if (options.scratchOnly && options.scratch === false) {
+    throw new UsageError("nothing to evaluate: a scratch-only run with the scratch arm turned off");
   }
+  // Find the interpreter before generating, so a machine without torch fails in seconds.
   const python = options.python ?? findPython().command;
   const out = resolve(options.out);
+  const dataset = await prepareDataset(options, preset.recipe, out);
   mkdirSync(out, { recursive: true });
 
   const protocol = buildProtocol(preset, options);
   const arms: Array<{ label: string; path: string | null }> = [];
-  if (dataset !== undefined) arms.push({ label: options.label ?? basename(dataset), path: dataset });
-  if (dataset === undefined || options.scratch) arms.push({ label: "scratch", path: null });
+  if (dataset !== undefined) arms.push({ label: options.label ?? defaultLabel(options, preset.recipe, dataset), path: dataset });
+  if (dataset === undefined || options.scratch !== false) arms.push({ label: "scratch", path: null });
   const runCount = arms.length * seeds.length;
   const jobs = Math.min(runCount, options.jobs ?? (preset.parallel ? availableParallelism() : 1));
   const base: Omit<TrainerConfig, "seed" | "pretrain"> = {
@@ -200,16 +206,27 @@ async function mapWithLimit<T, R>(items: T[], limit: number, work: (item: T) => 
   return results;
 }
 
-/** Generates the dataset when a recipe is given; returns the absolute dataset folder or undefined. */
-async function prepareDataset(options: EvaluateOptions): Promise<string | undefined> {
-  if (options.recipe !== undefined) {
-    if (options.dataset === undefined) {
-      throw new UsageError("a recipe needs a dataset folder to generate into; pass the folder as the dataset");
+/**
+ * Returns the absolute dataset folder, after generating the recipe into
+ * it when one applies; undefined for a scratch-only run.
+ */
+async function prepareDataset(options: EvaluateOptions, presetRecipe: RecipeInput, out: string): Promise<string | undefined> {
+  if (options.scratchOnly) {
+    if (options.dataset !== undefined || options.recipe !== undefined) {
+      throw new UsageError("a scratch-only run takes no dataset or recipe; drop one or the other");
     }
-    await generate(options.recipe, { out: options.dataset, onProgress: options.onGenerateProgress });
+    return undefined;
   }
-  if (options.dataset === undefined) return undefined;
-  const dataset = resolve(options.dataset);
+  let recipe = options.recipe;
+  let folder = options.dataset;
+  if (folder === undefined) {
+    folder = join(out, "dataset");
+    recipe ??= resolveRecipe(presetRecipe, "the preset's recipe");
+  }
+  if (recipe !== undefined) {
+    await generate(recipe, { out: folder, onProgress: options.onGenerateProgress });
+  }
+  const dataset = resolve(folder);
   if (!existsSync(dataset)) {
     throw new UsageError(`dataset folder ${dataset} not found; generate it with fdsl generate --out ${dataset}`);
   }
@@ -263,6 +280,12 @@ function readRecipe(dataset: string | null): Recipe | null {
   if (dataset === null) return null;
   const manifest = defaultManifestPath(dataset);
   return existsSync(manifest) ? readManifest(manifest).recipe : null;
+}
+
+/** Returns the family name for a dataset generated into `<out>/dataset`, else the folder name. */
+function defaultLabel(options: EvaluateOptions, presetRecipe: RecipeInput, dataset: string): string {
+  if (options.dataset !== undefined) return basename(dataset);
+  return options.recipe?.family ?? resolveRecipe(presetRecipe, "the preset's recipe").family;
 }
 
 function basename(path: string): string {

@@ -60,7 +60,7 @@ def make_stage(
         return 0.5 * (1.0 + math.cos(math.pi * min(1.0, progress)))
 
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
-    # Only float16 needs loss scaling; bfloat16 has float32's exponent range.
+    # Only float16 needs loss scaling, because bfloat16 has float32's exponent range.
     scaler = make_scaler(precision.dtype == torch.float16)
     return Stage(model, optimizer, scheduler, scaler, device, image_size, batch_size, precision, generator)
 
@@ -137,7 +137,7 @@ class Precision:
 
     @property
     def channels_last(self) -> bool:
-        # oneDNN's bfloat16 convolutions on the CPU are fastest in NHWC; fp32 gains little from it.
+        # oneDNN's bfloat16 convolutions on the CPU are fastest in NHWC. Float32 gains little from it.
         return self.device.type == "cpu" and self.dtype == torch.bfloat16
 
     def autocast(self):
@@ -163,8 +163,8 @@ def resolve_precision(request: str, device: torch.device) -> Precision:
 
     ``auto`` is float16 autocast on CUDA and, on a CPU with bfloat16
     instructions (avx512_bf16 or amx_bf16), bfloat16 autocast; otherwise
-    float32. On this project's 2-core AMD EPYC test machine bfloat16 with
-    channels_last trained ResNet-8 2.5x faster than float32 (bench/ has the script).
+    float32. On a 2-core AMD EPYC VM with avx512_bf16, bfloat16 with
+    channels_last trained ResNet-8 2.5x faster than float32 (bench/trainer_speed.py).
     """
     if request == "fp32":
         return Precision(device, None)
