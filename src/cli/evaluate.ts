@@ -25,6 +25,9 @@ interface EvaluateFlags {
   precision?: Precision;
   dataRoot?: string;
   datasetPath: Record<string, string>;
+  model?: string;
+  width?: number;
+  imageSize?: number;
   pretrainEpochs?: number;
   finetuneEpochs?: number;
   maxImages?: number;
@@ -54,6 +57,9 @@ export function registerEvaluate(program: Command): void {
     .addOption(new Option("--precision <mode>", "auto (fp16 on CUDA, bf16 on a CPU with bf16 instructions, else fp32), fp32, bf16 or fp16").choices(PRECISIONS).default("auto"))
     .option("--data-root <dir>", "folder of downstream datasets without a system path (default: $FDSL_DATA)")
     .addOption(new Option("--dataset-path <name=dir>", "folder of one downstream dataset (repeatable)").argParser(pathFlag).default({}, "none"))
+    .option("--model <name>", "network: resnet8, resnet14, resnet20, resnet18_cifar, mobilenet_v2, resnet18 or resnet50 (default: the preset's)")
+    .option("--width <n>", "base width of the CIFAR ResNets (default: the preset's)", integerFlag("--width"))
+    .option("--image-size <px>", "model input size in pixels; images are resized to it (default: the preset's)", integerFlag("--image-size"))
     .option("--pretrain-epochs <n>", "pre-training epochs (default: the preset's)", integerFlag("--pretrain-epochs"))
     .option("--finetune-epochs <n>", "fine-tuning epochs (default: the preset's)", integerFlag("--finetune-epochs"))
     .option("--max-images <n>", "pre-training subset size (default: the preset's)", integerFlag("--max-images"))
@@ -68,7 +74,8 @@ export function registerEvaluate(program: Command): void {
 async function runEvaluate(dataset: string | undefined, flags: EvaluateFlags): Promise<void> {
   const recipe = flags.recipe ? resolveRecipe(readRecipeFile(flags.recipe), `recipe ${flags.recipe}`) : undefined;
   for (const [flag, value] of Object.entries({
-    "--threads": flags.threads, "--jobs": flags.jobs, "--pretrain-epochs": flags.pretrainEpochs, "--finetune-epochs": flags.finetuneEpochs,
+    "--threads": flags.threads, "--jobs": flags.jobs, "--width": flags.width, "--image-size": flags.imageSize,
+    "--pretrain-epochs": flags.pretrainEpochs, "--finetune-epochs": flags.finetuneEpochs,
     "--max-images": flags.maxImages, "--train-images": flags.trainImages, "--test-images": flags.testImages,
   })) {
     const minimum = flag === "--threads" ? 0 : 1;
@@ -93,6 +100,9 @@ async function runEvaluate(dataset: string | undefined, flags: EvaluateFlags): P
     precision: flags.precision,
     dataRoot: flags.dataRoot,
     datasetPaths: flags.datasetPath,
+    model: flags.model,
+    width: flags.width,
+    imageSize: flags.imageSize,
     pretrainEpochs: flags.pretrainEpochs,
     finetuneEpochs: flags.finetuneEpochs,
     maxImages: flags.maxImages,

@@ -3,7 +3,7 @@
  * trainer's (snake_case); trainer/fdsl_trainer/config.py checks the values.
  */
 export interface TrainerConfig {
-  /** Network: resnet8, resnet14, resnet20 (CIFAR ResNets), mobilenet_v2, resnet18 or resnet50. */
+  /** Network: resnet8, resnet14, resnet20, resnet18_cifar (CIFAR ResNets), mobilenet_v2, resnet18 or resnet50. */
   model: string;
   /** Base width of the CIFAR ResNets, 1..1024. */
   width: number;
@@ -32,6 +32,9 @@ export interface TrainerConfig {
   pretrain: PretrainConfig | null;
   finetune: FinetuneConfig;
 }
+
+/** Network names the trainer builds (trainer/fdsl_trainer/models.py). */
+export const MODELS = ["resnet8", "resnet14", "resnet20", "resnet18_cifar", "mobilenet_v2", "resnet18", "resnet50"] as const;
 
 export const PRECISIONS = ["auto", "fp32", "bf16", "fp16"] as const;
 export type Precision = (typeof PRECISIONS)[number];

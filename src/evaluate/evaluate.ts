@@ -124,13 +124,13 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
   if (options.scratchOnly && options.scratch === false) {
     throw new UsageError("nothing to evaluate: a scratch-only run with the scratch arm turned off");
   }
-  // Find the interpreter before generating, so a machine without torch fails in seconds.
+  // Check the protocol and find the interpreter before generating, so bad input fails in seconds.
+  const protocol = buildProtocol(preset, options);
   const python = options.python ?? findPython().command;
   const out = resolve(options.out);
   const dataset = await prepareDataset(options, preset.recipe, out);
   mkdirSync(out, { recursive: true });
 
-  const protocol = buildProtocol(preset, options);
   const arms: Array<{ label: string; path: string | null }> = [];
   if (dataset !== undefined) arms.push({ label: options.label ?? defaultLabel(options, preset.recipe, dataset), path: dataset });
   if (dataset === undefined || options.scratch !== false) arms.push({ label: "scratch", path: null });

@@ -1,6 +1,6 @@
 import { UsageError } from "../errors.js";
 import type { RecipeInput } from "../recipe/schema.js";
-import type { FinetuneConfig, PretrainConfig, TrainerConfig } from "./config.js";
+import { MODELS, type FinetuneConfig, type PretrainConfig, type TrainerConfig } from "./config.js";
 
 /** A named protocol: the network and the pre-training and fine-tuning schedules. */
 export interface Preset {
@@ -106,6 +106,12 @@ export function getPreset(name: string): Preset {
 
 /** Changes to a preset from the command line or the library caller. */
 export interface ProtocolOverrides {
+  /** Network name, replacing the preset's (trainer/fdsl_trainer/models.py lists them). */
+  model?: string;
+  /** Base width of the CIFAR ResNets. */
+  width?: number;
+  /** Model input size in pixels. */
+  imageSize?: number;
   /** Downstream dataset names, replacing the preset's. */
   downstream?: string[];
   pretrainEpochs?: number;
@@ -116,17 +122,29 @@ export interface ProtocolOverrides {
   testImages?: number;
 }
 
-/** Applies overrides to a preset and returns the trainer config without the per-run fields. */
+/**
+ * Applies overrides to a preset and returns the trainer config without
+ * the per-run fields. Throws a UsageError for an unknown model or an
+ * image size outside 8..1024.
+ */
 export function buildProtocol(
   preset: Preset,
   overrides: ProtocolOverrides = {},
 ): Pick<TrainerConfig, "model" | "width" | "image_size" | "knn" | "linear_probe" | "finetune"> & {
   pretrain: Omit<PretrainConfig, "path" | "checkpoint">;
 } {
+  const model = overrides.model ?? preset.model;
+  if (!(MODELS as readonly string[]).includes(model)) {
+    throw new UsageError(`unknown model "${model}"; expected one of ${MODELS.join(", ")}`);
+  }
+  const imageSize = overrides.imageSize ?? preset.image_size;
+  if (imageSize < 8 || imageSize > 1024) {
+    throw new UsageError(`invalid image size ${imageSize}; expected 8 to 1024 pixels`);
+  }
   return {
-    model: preset.model,
-    width: preset.width,
-    image_size: preset.image_size,
+    model,
+    width: overrides.width ?? preset.width,
+    image_size: imageSize,
     knn: preset.knn,
     linear_probe: preset.linear_probe,
     pretrain: {

@@ -4,6 +4,9 @@
 al. (2016, section 4.2): a 3x3 stem, then three stages of n basic blocks
 (depth = 6n + 2) with widths w, 2w, 4w and stride 2 between stages, then
 global average pooling. They are small enough for CPU runs at 32 px.
+``resnet18_cifar`` is ResNet-18's four stages of two basic blocks with
+the same 3x3 stem and no max pooling, for 32 px input, with widths w, 2w,
+4w, 8w: width 64 is the usual CIFAR ResNet-18, smaller widths are narrow.
 ``mobilenet_v2``, ``resnet18`` and ``resnet50`` are torchvision's
 definitions, built without downloaded weights.
 """
@@ -38,16 +41,16 @@ class BasicBlock(nn.Module):
 
 
 class CifarResNet(nn.Module):
-    """CIFAR ResNet with ``blocks`` blocks per stage and base width ``width``."""
+    """CIFAR ResNet with ``blocks`` blocks in each of ``stages`` stages and base width ``width``."""
 
-    def __init__(self, blocks: int, width: int, classes: int) -> None:
+    def __init__(self, blocks: int, width: int, classes: int, stages: int = 3) -> None:
         super().__init__()
         self.stem = nn.Sequential(
             nn.Conv2d(3, width, 3, 1, 1, bias=False), nn.BatchNorm2d(width), nn.ReLU(inplace=True)
         )
         layers = []
         inputs = width
-        for stage in range(3):
+        for stage in range(stages):
             outputs = width * 2**stage
             for block in range(blocks):
                 stride = 2 if stage > 0 and block == 0 else 1
@@ -82,6 +85,7 @@ MODELS: Dict[str, Callable[[int, int], nn.Module]] = {
     "resnet8": _cifar_resnet(8),
     "resnet14": _cifar_resnet(14),
     "resnet20": _cifar_resnet(20),
+    "resnet18_cifar": lambda classes, width: CifarResNet(2, width, classes, stages=4),
     "mobilenet_v2": _torchvision("mobilenet_v2"),
     "resnet18": _torchvision("resnet18"),
     "resnet50": _torchvision("resnet50"),

@@ -9,6 +9,7 @@ from fdsl_trainer.data import (
     augment, balanced_indices, load_downstream, load_image_folder, read_idx, resolve_downstream_dir,
     take, to_model_input,
 )
+from fdsl_trainer import data
 from fdsl_trainer.errors import ConfigError, TrainerError
 
 
@@ -213,3 +214,43 @@ def test_load_downstream_folder_format_without_train(tmp_path):
     (tmp_path / "test").mkdir()
     with pytest.raises(ConfigError, match="train/<class>"):
         load_downstream("caltech101", tmp_path, None)
+
+
+def test_decode_threads_reads_environment(monkeypatch):
+    monkeypatch.setenv("FDSL_DECODE_THREADS", "3")
+    assert data.decode_threads() == 3
+    monkeypatch.setenv("FDSL_DECODE_THREADS", "zero")
+    with pytest.raises(ConfigError, match="invalid FDSL_DECODE_THREADS 'zero'"):
+        data.decode_threads()
+    monkeypatch.delenv("FDSL_DECODE_THREADS")
+    assert 1 <= data.decode_threads() <= 16
+
+
+def write_gray_folder(root, count, odd_size_at=None):
+    """Write `count` 8x8 grayscale PNGs over two classes, one 9x9 image at `odd_size_at`."""
+    from PIL import Image
+
+    for i in range(count):
+        folder = root / f"class{i % 2}"
+        folder.mkdir(parents=True, exist_ok=True)
+        side = 9 if i == odd_size_at else 8
+        Image.new("L", (side, side), color=i % 256).save(folder / f"{i:04d}.png")
+
+
+def test_threaded_decode_matches_one_thread(tmp_path, monkeypatch):
+    write_gray_folder(tmp_path, 600)
+    monkeypatch.setenv("FDSL_DECODE_THREADS", "1")
+    serial = load_image_folder(tmp_path, None)
+    monkeypatch.setenv("FDSL_DECODE_THREADS", "3")
+    threaded = load_image_folder(tmp_path, None)
+    assert torch.equal(serial.images, threaded.images)
+    assert torch.equal(serial.labels, threaded.labels)
+    assert len(threaded) == 600
+
+
+def test_threaded_decode_reports_odd_image(tmp_path, monkeypatch):
+    # Past the first chunk of 256, so the error comes from a worker thread.
+    write_gray_folder(tmp_path, 600, odd_size_at=501)
+    monkeypatch.setenv("FDSL_DECODE_THREADS", "2")
+    with pytest.raises(TrainerError, match="0501.png has shape"):
+        load_image_folder(tmp_path, None)

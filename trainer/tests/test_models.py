@@ -14,6 +14,15 @@ def test_cifar_resnet_depth_and_output(name, blocks):
     assert tuple(model(torch.zeros(2, 3, 32, 32)).shape) == (2, 7)
 
 
+def test_resnet18_cifar_layout():
+    model = build_model("resnet18_cifar", classes=6, width=8)
+    convs = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d) and m.kernel_size == (3, 3)]
+    # Stem plus four stages of two blocks of two 3x3 convolutions: 17, plus the fc layer makes 18.
+    assert len(convs) == 17
+    assert get_head(model).in_features == 64
+    assert tuple(model(torch.zeros(2, 3, 32, 32)).shape) == (2, 6)
+
+
 def test_mobilenet_v2_runs_at_32px():
     model = build_model("mobilenet_v2", classes=5)
     model.eval()
