@@ -155,6 +155,17 @@ describe("evaluate input checks", () => {
     expect(second.arms[0].runs[0].scores).toEqual(first.arms[0].runs[0].scores);
   }, SLOW);
 
+  it("runs the contest preset's network on a tiny schedule", async () => {
+    // MobileNetV2 and the contest's schedule, shrunk to seconds and moved to Fashion-MNIST.
+    const result = await evaluate({
+      preset: "contest", dataset, scratch: false, seeds: [0], out: tempDir(), device: "cpu", threads: 1,
+      downstream: ["fashion-mnist"], maxImages: 32, pretrainEpochs: 1, finetuneEpochs: 2, trainImages: 100, testImages: 100,
+    });
+    expect(result.protocol.model).toBe("mobilenet_v2");
+    expect(result.arms[0].runs[0].curves["fashion-mnist"].length).toBe(2);
+    expect(Number.isFinite(result.arms[0].score)).toBe(true);
+  }, SLOW);
+
   it.each([
     ["an empty seed list", { seeds: [] }, /no seeds/],
     ["a negative seed", { seeds: [-1] }, /invalid seed -1/],

@@ -5,7 +5,7 @@ import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 import torch
 from torch import nn
@@ -179,6 +179,36 @@ def resolve_precision(request: str, device: torch.device) -> Precision:
     if device.type == "cuda":
         return Precision(device, torch.float16)
     return Precision(device, torch.bfloat16 if cpu_has_bf16() else None)
+
+
+def supported_precision(precision: Precision, request: str, build: Callable[[], nn.Module],
+                        image_size: int) -> Precision:
+    """Return ``precision`` if one training step of a small batch runs in it, else float32 for ``auto``.
+
+    Some torch builds lack bfloat16 kernels on the CPU for some layers (torch
+    1.13 has no bfloat16 backward of MobileNetV2's ReLU6), which surfaces
+    only in the first backward pass. Raises TrainerError when an explicit
+    ``bf16`` request cannot run.
+    """
+    if precision.dtype != torch.bfloat16 or precision.device.type != "cpu":
+        return precision
+    model = precision.prepare(build())
+    model.train()
+    x = precision.layout(torch.zeros(2, 3, image_size, image_size))
+    try:
+        with precision.autocast():
+            loss = model(x).float().sum()
+        loss.backward()
+    except RuntimeError as error:
+        if "BFloat16" not in str(error):
+            raise
+        if request == "bf16":
+            raise TrainerError(
+                f"this model cannot train in bfloat16 on the CPU with torch {torch.__version__} ({error}); "
+                "use precision fp32 or auto"
+            ) from error
+        return Precision(precision.device, None)
+    return precision
 
 
 def cpu_has_bf16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:

@@ -14,7 +14,8 @@ from torch import nn
 from . import __version__
 from .config import Config
 from .data import ImageSet, default_data_root, load_downstream, load_image_folder, resolve_downstream_dir, take
-from .loop import Precision, make_stage, pick_device, resolve_precision, seeded_generator, test_correct, train_epoch
+from .loop import (Precision, make_stage, pick_device, resolve_precision, seeded_generator, supported_precision,
+                   test_correct, train_epoch)
 from .models import build_model, get_head, replace_head
 from .probes import extract_features, knn_accuracy, linear_probe_accuracy
 from .scoring import cumulative_error, mean_score, scored_epochs, top1_error
@@ -47,7 +48,10 @@ def run(config: Config, emit: Emit) -> Dict[str, float]:
     if config.threads > 0:
         torch.set_num_threads(config.threads)
     device = pick_device(config.device)
-    precision = resolve_precision(config.precision, device)
+    precision = supported_precision(
+        resolve_precision(config.precision, device), config.precision,
+        lambda: build_model(config.model, 2, config.width), config.image_size,
+    )
     emit({"event": "start", "device": str(device), "precision": str(precision.dtype or torch.float32),
           "environment": environment()})
 

@@ -5,7 +5,7 @@ import torch
 
 from fdsl_trainer.errors import TrainerError
 from fdsl_trainer.loop import (Precision, cpu_has_bf16, make_scaler, make_stage, pick_device, resolve_precision,
-                               seeded_generator)
+                               seeded_generator, supported_precision)
 from fdsl_trainer.models import build_model
 
 
@@ -88,3 +88,39 @@ def test_seeded_generators_differ_by_stream():
     other = torch.rand(4, generator=seeded_generator(0, 2))
     assert torch.equal(first, again)
     assert not torch.equal(first, other)
+
+
+class Relu6Net(torch.nn.Module):
+    """A convolution followed by ReLU6, whose bfloat16 backward torch 1.13 lacks on the CPU."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 4, 3)
+        self.act = torch.nn.ReLU6()
+
+    def forward(self, x):
+        return self.act(self.conv(x)).mean((2, 3))
+
+
+def bf16_backward_works(build) -> bool:
+    try:
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            loss = build()(torch.zeros(2, 3, 8, 8)).float().sum()
+        loss.backward()
+        return True
+    except RuntimeError:
+        return False
+
+
+def test_supported_precision_keeps_working_bf16():
+    precision = resolve_precision("bf16", torch.device("cpu"))
+    kept = supported_precision(precision, "auto", lambda: build_model("resnet8", 2, width=4), 16)
+    assert kept == precision
+
+
+@pytest.mark.skipif(bf16_backward_works(Relu6Net), reason="this torch has a bfloat16 ReLU6 backward on the CPU")
+def test_supported_precision_falls_back_for_auto():
+    precision = resolve_precision("bf16", torch.device("cpu"))
+    assert supported_precision(precision, "auto", Relu6Net, 8).dtype is None
+    with pytest.raises(TrainerError, match="cannot train in bfloat16"):
+        supported_precision(precision, "bf16", Relu6Net, 8)
