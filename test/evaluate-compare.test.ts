@@ -222,15 +222,33 @@ describe("fdsl compare and fdsl evaluate commands", () => {
 
   it("evaluate without a dataset generates the preset's recipe", () => {
     const out = tempDir();
-    const result = spawnSync("node", [CLI, "evaluate", "--preset", "smoke", "--seeds", "0,1", "--train-images", "100",
-      "--test-images", "100", "--device", "cpu", "-o", out], { encoding: "utf8" });
+    const result = spawnSync("node", [CLI, "evaluate", "--preset", "smoke", "--seeds", "0,1", "--control",
+      "--train-images", "100", "--test-images", "100", "--device", "cpu", "-o", out], { encoding: "utf8" });
     expect(result.status).toBe(0);
     // The smoke preset's recipe: 4 fractal categories of 50 images.
     expect(readdirSync(join(out, "dataset")).length).toBe(4);
     expect(readdirSync(join(out, "dataset", "00003")).length).toBe(50);
     expect(result.stdout).toMatch(/fractal: score \d+\.\d\d ± \d+\.\d\d over 2 seed/);
     expect(result.stdout).toMatch(/fractal: gain over scratch [+-]\d+\.\d\d, paired t [+-](\d+\.\d|inf) /);
+    expect(result.stdout).toMatch(/fractal: gain over fractal-shuffled [+-]\d+\.\d\d, paired t /);
     expect(result.stderr).toContain("[scratch seed 1] fine-tuning fashion-mnist epoch 2/2");
+    expect(result.stderr).toContain("[fractal-shuffled seed 1] fine-tuning fashion-mnist epoch 2/2");
+  }, 420_000);
+
+  it("evaluate --control shuffles the pixels of the same recipe", () => {
+    // Written by the previous test's run would couple the tests, so make a tiny pair here.
+    const out = tempDir();
+    const result = spawnSync("node", [CLI, "evaluate", "--preset", "smoke", "--control", "--no-scratch",
+      "--pretrain-epochs", "1", "--finetune-epochs", "1", "--train-images", "20", "--test-images", "20",
+      "--device", "cpu", "-o", out], { encoding: "utf8" });
+    expect(result.status).toBe(0);
+    const original = PNG.sync.read(readFileSync(join(out, "dataset", "00001", "00007.png")));
+    const shuffled = PNG.sync.read(readFileSync(join(out, "control", "00001", "00007.png")));
+    const sorted = (data: Buffer) => [...data].sort((a, b) => a - b);
+    expect(Buffer.compare(original.data, shuffled.data)).not.toBe(0);
+    expect(sorted(shuffled.data)).toEqual(sorted(original.data));
+    const manifest = JSON.parse(readFileSync(join(out, "control.manifest.json"), "utf8"));
+    expect(manifest.recipe.augment.shufflePixels).toBe(1);
   }, 180_000);
 });
 

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { FdslError, UsageError } from "../src/errors.js";
@@ -155,6 +155,18 @@ describe("evaluate input checks", () => {
     expect(second.arms[0].runs[0].scores).toEqual(first.arms[0].runs[0].scores);
   }, SLOW);
 
+  it("starts no new run after one fails", async () => {
+    const broken = join(tempDir(), "broken");
+    mkdirSync(join(broken, "a"), { recursive: true });
+    mkdirSync(join(broken, "b"), { recursive: true });
+    writeFileSync(join(broken, "a", "note.txt"), "not an image");
+    const out = tempDir();
+    await expect(evaluate({ ...TINY, dataset: broken, seeds: [0, 1, 2, 3], jobs: 2, out, device: "cpu" }))
+      .rejects.toThrow(/contains no images/);
+    expect(existsSync(join(out, "scratch-s3", "scores.json"))).toBe(false);
+    expect(existsSync(join(out, "result.json"))).toBe(false);
+  }, SLOW);
+
   it("runs the contest preset's network on a tiny schedule", async () => {
     // MobileNetV2 and the contest's schedule, shrunk to seconds and moved to Fashion-MNIST.
     const result = await evaluate({
@@ -174,6 +186,8 @@ describe("evaluate input checks", () => {
     ["a missing dataset", { dataset: "/nonexistent/data" }, /dataset folder \/nonexistent\/data not found/],
     ["scratch-only with scratch off", { scratchOnly: true, scratch: false }, /nothing to evaluate/],
     ["scratch-only with a dataset", { scratchOnly: true, dataset: "/tmp" }, /takes no dataset or recipe/],
+    ["a control without a dataset", { scratchOnly: true, control: true }, /no dataset to make a control from/],
+    ["a control of a folder without a manifest", { dataset: "/tmp", control: true }, /--control needs the recipe of \/tmp/],
   ])("rejects %s", async (_, options, message) => {
     await expect(evaluate({ ...TINY, out: tempDir(), ...options })).rejects.toThrow(message);
   });

@@ -17,6 +17,7 @@ interface EvaluateFlags {
   downstream?: string[];
   scratch: boolean;
   scratchOnly?: boolean;
+  control?: boolean;
   seeds?: number[];
   python?: string;
   device: "auto" | "cpu" | "cuda";
@@ -49,6 +50,7 @@ export function registerEvaluate(program: Command): void {
     .option("--downstream <names>", "comma-separated downstream datasets (default: the preset's)", listFlag)
     .option("--no-scratch", "skip the arm that fine-tunes from random weights")
     .option("--scratch-only", "run the scratch arm alone, with no dataset")
+    .option("--control", "also evaluate a degraded control: the dataset's recipe with pixels shuffled, generated into <out>/control")
     .addOption(new Option("--seeds <list>", "comma-separated seeds, one run per arm and seed (default: the preset's)").argParser(seedsFlag))
     .option("--python <path>", "Python interpreter with torch (default: $FDSL_PYTHON, /usr/bin/python3, python3)")
     .option("--device <device>", "auto, cpu or cuda", deviceFlag, "auto")
@@ -91,6 +93,7 @@ async function runEvaluate(dataset: string | undefined, flags: EvaluateFlags): P
     downstream: flags.downstream,
     scratch: flags.scratch,
     scratchOnly: flags.scratchOnly,
+    control: flags.control,
     seeds: flags.seeds,
     out: flags.out,
     python: flags.python,
@@ -172,14 +175,20 @@ function printSummary(result: EvaluationResult, out: string): void {
     const std = arm.std === null ? "" : ` ± ${arm.std.toFixed(2)}`;
     console.log(`${arm.label}: score ${arm.score.toFixed(2)}${std} over ${arm.runs.length} seed(s)`);
   }
-  const scratch = result.arms.find((arm) => arm.dataset === null);
-  for (const arm of result.arms) {
-    if (scratch === undefined || arm === scratch) continue;
-    const bySeed = new Map(scratch.runs.map((run) => [run.seed, run.mean]));
-    const paired = pairedDifference(arm.runs.filter((run) => bySeed.has(run.seed)).map((run) => bySeed.get(run.seed)! - run.mean));
+  // The dataset arm comes first, then its control and scratch.
+  const [dataset, ...others] = result.arms;
+  if (dataset === undefined || dataset.dataset === null) return printResultPath(out);
+  for (const other of others) {
+    const bySeed = new Map(other.runs.map((run) => [run.seed, run.mean]));
+    const shared = dataset.runs.filter((run) => bySeed.has(run.seed));
+    const paired = pairedDifference(shared.map((run) => bySeed.get(run.seed)! - run.mean));
     const t = paired.t === null ? "" : `, paired t ${formatT(paired.t)}`;
-    console.log(`${arm.label}: gain over scratch ${signed(scratch.score - arm.score)}${t} (positive: pre-training helped)`);
+    console.log(`${dataset.label}: gain over ${other.label} ${signed(other.score - dataset.score)}${t} (positive: ${dataset.label} is better)`);
   }
+  printResultPath(out);
+}
+
+function printResultPath(out: string): void {
   console.log(`result: ${out}/result.json`);
 }
 

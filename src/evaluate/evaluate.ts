@@ -3,7 +3,7 @@ import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { writeFileAtomic } from "../dataset/atomic.js";
 import { defaultManifestPath, readManifest } from "../dataset/manifest.js";
-import { UsageError } from "../errors.js";
+import { FdslError, UsageError } from "../errors.js";
 import { resolveRecipe, type Recipe, type RecipeInput } from "../recipe/schema.js";
 import { generate, type ProgressEvent } from "../run/generate.js";
 import { VERSION } from "../version.js";
@@ -27,6 +27,12 @@ export interface EvaluateOptions extends ProtocolOverrides {
   scratch?: boolean;
   /** Run the scratch arm alone, with no dataset. */
   scratchOnly?: boolean;
+  /**
+   * Also evaluate a degraded control: the dataset's recipe with every
+   * image's pixels shuffled, generated into `<out>/control`. A protocol
+   * that ranks datasets puts it below the dataset.
+   */
+  control?: boolean;
   /** Seeds, one trainer run per arm and seed; default the preset's. */
   seeds?: number[];
   /** Folder for result.json and per-run scores.json; created if missing. */
@@ -128,11 +134,22 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
   const protocol = buildProtocol(preset, options);
   const python = options.python ?? findPython().command;
   const out = resolve(options.out);
+  if (options.control && options.scratchOnly) {
+    throw new UsageError("a scratch-only run has no dataset to make a control from; drop --control or --scratch-only");
+  }
   const dataset = await prepareDataset(options, preset.recipe, out);
   mkdirSync(out, { recursive: true });
 
   const arms: Array<{ label: string; path: string | null }> = [];
-  if (dataset !== undefined) arms.push({ label: options.label ?? defaultLabel(options, preset.recipe, dataset), path: dataset });
+  if (dataset !== undefined) {
+    const label = options.label ?? defaultLabel(options, preset.recipe, dataset);
+    arms.push({ label, path: dataset });
+    if (options.control) {
+      const control = join(out, "control");
+      await generate(controlRecipe(options, preset.recipe, dataset), { out: control, onProgress: options.onGenerateProgress });
+      arms.push({ label: `${label}-shuffled`, path: control });
+    }
+  }
   if (dataset === undefined || options.scratch !== false) arms.push({ label: "scratch", path: null });
   const runCount = arms.length * seeds.length;
   const jobs = Math.min(runCount, options.jobs ?? (preset.parallel ? availableParallelism() : 1));
@@ -162,15 +179,21 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
   };
   const tasks = arms.flatMap((arm) => seeds.map((seed) => ({ arm, seed })));
   let environment: Record<string, unknown> = {};
-  const runs = await mapWithLimit(tasks, jobs, async ({ arm, seed }) => {
+  // One failed run stops the others, so the error is not left waiting behind them.
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  const runs = await mapWithLimit(tasks, jobs, signal, async ({ arm, seed }) => {
     const { done, events } = await runTrainer(configFor(arm, seed), {
       python,
-      signal: options.signal,
+      signal,
       onEvent: (event) => options.onEvent?.(event, { arm: arm.label, seed }),
     });
     const start = events.find((event) => event.event === "start");
     if (start && "environment" in start) environment = { ...start.environment, device: start.device };
     return summariseRun(seed, done.scores, done.mean, done.seconds, events);
+  }).catch((error: unknown) => {
+    stop.abort();
+    throw error;
   });
   const results = arms.map((arm, index) =>
     armResult(arm.label, arm.path, runs.slice(index * seeds.length, (index + 1) * seeds.length)),
@@ -191,18 +214,31 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
 /**
  * Maps `items` through `work` with at most `limit` calls in flight and
  * returns the results in the order of `items`. The first rejection
- * rejects the whole call; calls already started run on.
+ * rejects the whole call, and no new call starts after it or after
+ * `signal` aborts.
  */
-async function mapWithLimit<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+async function mapWithLimit<T, R>(
+  items: T[],
+  limit: number,
+  signal: AbortSignal,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
+  let failed = false;
   const worker = async () => {
-    while (next < items.length) {
+    while (next < items.length && !failed && !signal.aborted) {
       const index = next++;
-      results[index] = await work(items[index]);
+      try {
+        results[index] = await work(items[index]);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, limit) }, worker));
+  if (signal.aborted) throw new FdslError("evaluation aborted; the trainer was stopped");
   return results;
 }
 
@@ -280,6 +316,26 @@ function readRecipe(dataset: string | null): Recipe | null {
   if (dataset === null) return null;
   const manifest = defaultManifestPath(dataset);
   return existsSync(manifest) ? readManifest(manifest).recipe : null;
+}
+
+/**
+ * Returns the recipe of the evaluated dataset with every image's pixels
+ * shuffled. Throws a UsageError when the dataset's recipe is unknown or
+ * already shuffles pixels.
+ */
+function controlRecipe(options: EvaluateOptions, presetRecipe: RecipeInput, dataset: string): Recipe {
+  const recipe = options.recipe ??
+    (options.dataset === undefined ? resolveRecipe(presetRecipe, "the preset's recipe") : readRecipe(dataset));
+  if (recipe === null) {
+    throw new UsageError(
+      `--control needs the recipe of ${dataset}, but ${defaultManifestPath(dataset)} is missing; ` +
+        "pass the recipe with --recipe, or drop --control",
+    );
+  }
+  if (recipe.augment.shufflePixels >= 1) {
+    throw new UsageError(`${dataset} already shuffles every image's pixels, so it has no degraded control; drop --control`);
+  }
+  return { ...recipe, augment: { ...recipe.augment, shufflePixels: 1 } };
 }
 
 /** Returns the family name for a dataset generated into `<out>/dataset`, else the folder name. */
