@@ -2,7 +2,7 @@
 # Measure the cpu-proxy leaderboard with fdsl evaluate and fdsl compare:
 # FractalDB (the preset's recipe) against scratch and a pixel-shuffled
 # copy of itself (a degraded control), over the preset's 8 seeds, then
-# every other family at the same size over seeds 0-3. The report and its
+# every other family at the same size over seeds 0-2. The report and its
 # screenshot go to docs/. Each evaluate runs 2 trainer processes at once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,7 +32,7 @@ run() { # name seeds extra-flags...
 run fractal 0,1,2,3,4,5,6,7
 run shuffled 0,1,2,3,4,5,6,7 --no-scratch
 for family in ${FAMILIES:-fractal-3d fractal-svd radial-contour visual-atom noise}; do
-  run "$family" 0,1,2,3 --no-scratch
+  run "$family" 0,1,2 --no-scratch
 done
 
 mkdir -p docs

@@ -23,8 +23,8 @@ def images_per_second(model_name: str, precision_name: str, steps: int) -> float
     """Return training images per second of one model under one precision."""
     torch.manual_seed(0)
     precision = resolve_precision(precision_name, torch.device("cpu"))
-    model = precision.prepare(build_model(model_name, 100, 16))
-    x = precision.layout(torch.randn(128, 3, 32, 32))
+    model = build_model(model_name, 100, 16)
+    x = torch.randn(128, 3, 32, 32)
     y = torch.randint(0, 100, (128,))
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
 

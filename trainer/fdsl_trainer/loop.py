@@ -72,7 +72,6 @@ def train_epoch(stage: Stage, images: ImageSet) -> dict:
     loss_sum, correct, seen = 0.0, 0, 0
     for batch, labels in batches(images, stage.batch_size, True, stage.generator):
         x = augment(to_model_input(batch, stage.image_size, stage.device), stage.generator)
-        x = stage.precision.layout(x)
         y = labels.to(stage.device, non_blocking=True)
         with stage.precision.autocast():
             logits = stage.model(x)
@@ -104,7 +103,7 @@ def test_correct(model: nn.Module, images: ImageSet, image_size: int, device: to
     model.eval()
     correct = 0
     for batch, labels in batches(images, batch_size, False, None):
-        x = precision.layout(to_model_input(batch, image_size, device))
+        x = to_model_input(batch, image_size, device)
         with precision.autocast():
             logits = model(x)
         correct += int((logits.argmax(1).cpu() == labels).sum())
@@ -130,15 +129,10 @@ def seeded_generator(seed: int, stream: int, offset: Optional[int] = 0) -> torch
 
 @dataclass(frozen=True)
 class Precision:
-    """The autocast dtype of a device (None for float32) and the memory layout that goes with it."""
+    """The autocast dtype of a device, None for float32."""
 
     device: torch.device
     dtype: Optional[torch.dtype]
-
-    @property
-    def channels_last(self) -> bool:
-        # oneDNN's bfloat16 convolutions on the CPU are fastest in NHWC. Float32 gains little from it.
-        return self.device.type == "cpu" and self.dtype == torch.bfloat16
 
     def autocast(self):
         """Return the autocast context, or a no-op context for float32."""
@@ -146,13 +140,9 @@ class Precision:
             return contextlib.nullcontext()
         return torch.autocast(device_type=self.device.type, dtype=self.dtype)
 
-    def layout(self, x: torch.Tensor) -> torch.Tensor:
-        """Return ``x`` in the memory format the model expects."""
-        return x.contiguous(memory_format=torch.channels_last) if self.channels_last else x
-
-    def prepare(self, model: nn.Module) -> nn.Module:
-        """Move the model's weights to the memory format of this precision."""
-        return model.to(memory_format=torch.channels_last) if self.channels_last else model
+    # NOTE: channels-last tensors trained faster still in bfloat16 on the CPU, but Debian's
+    # torch 1.13 corrupted memory with them (a batch of 3, or inputs of 100 px and up),
+    # so tensors keep the default layout.
 
 
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
@@ -163,8 +153,8 @@ def resolve_precision(request: str, device: torch.device) -> Precision:
 
     ``auto`` is float16 autocast on CUDA and, on a CPU with bfloat16
     instructions (avx512_bf16 or amx_bf16), bfloat16 autocast; otherwise
-    float32. On a 2-core AMD EPYC VM with avx512_bf16, bfloat16 with
-    channels_last trained ResNet-8 2.5x faster than float32 (bench/trainer_speed.py).
+    float32. On a 2-core AMD EPYC VM with avx512_bf16, bfloat16 trained
+    ResNet-8 about twice as fast as float32 (bench/trainer_speed.py).
     """
     if request == "fp32":
         return Precision(device, None)
@@ -192,9 +182,9 @@ def supported_precision(precision: Precision, request: str, build: Callable[[], 
     """
     if precision.dtype != torch.bfloat16 or precision.device.type != "cpu":
         return precision
-    model = precision.prepare(build())
+    model = build()
     model.train()
-    x = precision.layout(torch.zeros(2, 3, image_size, image_size))
+    x = torch.zeros(2, 3, image_size, image_size)
     try:
         with precision.autocast():
             loss = model(x).float().sum()

@@ -18,7 +18,7 @@ def extract_features(model: nn.Module, images: ImageSet, image_size: int, precis
     chunks = []
     try:
         for batch, _ in batches(images, batch_size, False, None):
-            x = precision.layout(to_model_input(batch, image_size, precision.device))
+            x = to_model_input(batch, image_size, precision.device)
             with precision.autocast():
                 chunks.append(model(x).float().cpu())
     finally:

@@ -79,7 +79,7 @@ def pretrain(config: Config, precision: Precision, emit: Emit) -> Optional[nn.Mo
     emit({"event": "data", "phase": "pretrain", "path": spec.path, "images": len(images),
           "classes": images.classes, "shape": list(images.images.shape[1:])})
     torch.manual_seed(config.seed * 1_000_003 + STREAM_INIT)
-    model = precision.prepare(build_model(config.model, images.classes, config.width).to(device))
+    model = build_model(config.model, images.classes, config.width).to(device)
     key = checkpoint_key(config, images)
     if spec.checkpoint and load_checkpoint(Path(spec.checkpoint), key, model):
         emit({"event": "checkpoint", "phase": "pretrain", "loaded": spec.checkpoint})
@@ -154,7 +154,6 @@ def finetune(config: Config, pretrained: Optional[nn.Module], name: str, precisi
         model = copy.deepcopy(pretrained)
         torch.manual_seed(config.seed * 1_000_003 + STREAM_INIT + 1)
         replace_head(model, train.classes)
-    model = precision.prepare(model)
     if config.knn > 0 or config.linear_probe:
         probe(config, model, name, train, test, precision, emit)
     if spec.freeze:

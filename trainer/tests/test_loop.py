@@ -23,19 +23,30 @@ def test_pick_device_rejects_cuda_without_gpu():
 def test_fp32_precision_is_a_no_op():
     precision = resolve_precision("fp32", torch.device("cpu"))
     assert isinstance(precision.autocast(), contextlib.nullcontext)
-    x = torch.zeros(2, 3, 4, 4)
-    assert precision.layout(x).is_contiguous()
 
 
-def test_bf16_precision_runs_in_bfloat16_channels_last():
+def test_bf16_precision_runs_in_bfloat16():
     precision = resolve_precision("bf16", torch.device("cpu"))
-    model = precision.prepare(build_model("resnet8", 3, width=4))
-    x = precision.layout(torch.randn(2, 3, 16, 16))
-    assert x.is_contiguous(memory_format=torch.channels_last)
+    model = build_model("resnet8", 3, width=4)
     with precision.autocast():
-        out = model(x)
+        out = model(torch.randn(2, 3, 16, 16))
     assert out.dtype == torch.bfloat16
     assert torch.isfinite(out.float()).all()
+
+
+def test_bf16_training_survives_small_batches_and_large_inputs():
+    # Channels-last tensors corrupted memory in torch 1.13 on both of these.
+    precision = resolve_precision("bf16", torch.device("cpu"))
+    for batch, size in ((3, 32), (2, 128)):
+        model = build_model("resnet8", 3, width=8)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        for _ in range(7):
+            with precision.autocast():
+                loss = model(torch.randn(batch, 3, size, size)).float().logsumexp(1).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        assert torch.isfinite(loss)
 
 
 def test_fp16_precision_rejected_on_cpu():
