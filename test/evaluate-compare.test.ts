@@ -126,6 +126,7 @@ describe("buildLeaderboard", () => {
     writeFileSync(path, JSON.stringify(other));
     expect(() => buildLeaderboard([first, path])).toThrow(UsageError);
     expect(() => buildLeaderboard([first, path])).toThrow(/another protocol/);
+    expect(() => buildLeaderboard([first, path])).toThrow(/differs in finetune\.epochs\)/);
     expect(buildLeaderboard([first, path], { allowMixed: true }).rows.length).toBe(3);
   });
 
@@ -133,8 +134,43 @@ describe("buildLeaderboard", () => {
     expect(() => buildLeaderboard(["/nonexistent/result.json"])).toThrow(/not found/);
     const bad = join(tempDir(), "result.json");
     writeFileSync(bad, "{}");
-    expect(() => buildLeaderboard([bad])).toThrow(/no arms or protocol/);
+    expect(() => buildLeaderboard([bad])).toThrow(UsageError);
+    expect(() => buildLeaderboard([bad])).toThrow(/invalid result .*: preset: expected string/);
     expect(() => buildLeaderboard([])).toThrow(/no results given/);
+  });
+
+  it.each([
+    ["a run without a mean", (r: EvaluationResult) => ((r.arms[0].runs[0] as { mean: unknown }).mean = null), /arms\.0\.runs\.0\.mean/],
+    ["an arm without runs", (r: EvaluationResult) => (r.arms[0].runs = []), /arms\.0\.runs: .*>=1/],
+    ["an arm without a label", (r: EvaluationResult) => delete (r.arms[0] as { label?: string }).label, /arms\.0\.label/],
+  ])("rejects a result with %s", (_, damage, message) => {
+    const result = JSON.parse(readFileSync(join(first, "result.json"), "utf8")) as EvaluationResult;
+    damage(result);
+    const path = join(tempDir(), "result.json");
+    writeFileSync(path, JSON.stringify(result));
+    expect(() => buildLeaderboard([path])).toThrow(UsageError);
+    expect(() => buildLeaderboard([path])).toThrow(message);
+  });
+
+  it("tells apart arms that share a label", () => {
+    // Two datasets both labelled alpha: per seed, one gains 20 over scratch and the other 1, 2, 3.
+    const moved = (source: string, dataset: string, alpha: number[]) => {
+      const outs = alpha.map((score, seed) => withScores(source, { alpha: score, scratch: 170 }, seed));
+      for (const out of outs) {
+        const result = JSON.parse(readFileSync(join(out, "result.json"), "utf8")) as EvaluationResult;
+        result.arms[0].dataset = dataset;
+        writeFileSync(join(out, "result.json"), JSON.stringify(result));
+      }
+      return outs;
+    };
+    const board = buildLeaderboard([...moved(first, "/data/a", [150, 150, 150]), ...moved(first, "/data/b", [169, 168, 167])]);
+    const labels = board.rows.map((row) => row.label).sort();
+    expect(labels).toEqual(["alpha (/data/a)", "alpha (/data/b)", "scratch"]);
+    const b = board.rows.find((row) => row.label === "alpha (/data/b)")!;
+    expect(b.gainOverScratch).toBe(2);
+    // Differences 1, 2, 3: mean 2, sd 1, t = 2 / (1 / sqrt 3).
+    expect(b.tOverScratch).toBeCloseTo(2 * Math.sqrt(3), 10);
+    expect(board.rows.find((row) => row.label === "alpha (/data/a)")!.tOverScratch).toBe(Infinity);
   });
 
   it("formats a Markdown table with one line per arm", () => {

@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { FdslError, UsageError } from "../src/errors.js";
 import { evaluate, type EvaluationResult } from "../src/evaluate/evaluate.js";
@@ -10,6 +10,8 @@ import type { TrainerConfig } from "../src/evaluate/config.js";
 import type { TrainerEvent } from "../src/evaluate/events.js";
 import { resolveRecipe } from "../src/recipe/schema.js";
 import { TINY, tempDir, tinyDataset } from "./evaluate-helpers.js";
+
+const FASHION_MNIST = "/usr/share/datasets/fashion-mnist";
 
 // Real trainer runs take seconds each on a loaded 2-core machine.
 const SLOW = 180_000;
@@ -167,6 +169,33 @@ describe("evaluate input checks", () => {
     expect(existsSync(join(out, "result.json"))).toBe(false);
   }, SLOW);
 
+  it("rejects an --out that is a file", async () => {
+    const file = join(tempDir(), "result-file");
+    writeFileSync(file, "");
+    await expect(evaluate({ ...TINY, dataset, out: file, device: "cpu" })).rejects.toThrow(/is a file; pass a folder/);
+  });
+
+  it("rejects a second evaluation into a locked folder", async () => {
+    const out = tempDir();
+    // The parent process is alive, so its lock is live.
+    writeFileSync(join(out, ".fdsl-evaluate.lock"), `${process.ppid}\n`);
+    await expect(evaluate({ ...TINY, dataset, scratch: false, out, device: "cpu" })).rejects.toThrow(/another fdsl run/);
+  });
+
+  it("resolves a relative downstream path against the working folder", async () => {
+    const copy = join(tempDir(), "fm");
+    mkdirSync(copy);
+    for (const name of readdirSync(FASHION_MNIST)) symlinkSync(join(FASHION_MNIST, name), join(copy, name));
+    const paths: string[] = [];
+    await evaluate({
+      ...TINY, scratchOnly: true, out: tempDir(), device: "cpu", datasetPaths: { "fashion-mnist": relative(process.cwd(), copy) },
+      onEvent: (event) => {
+        if (event.event === "data" && "path" in event) paths.push(String(event.path));
+      },
+    });
+    expect(paths).toEqual([copy]);
+  }, SLOW);
+
   it("runs the contest preset's network on a tiny schedule", async () => {
     // MobileNetV2 and the contest's schedule, shrunk to seconds and moved to Fashion-MNIST.
     const result = await evaluate({
@@ -186,6 +215,14 @@ describe("evaluate input checks", () => {
     ["a missing dataset", { dataset: "/nonexistent/data" }, /dataset folder \/nonexistent\/data not found/],
     ["scratch-only with scratch off", { scratchOnly: true, scratch: false }, /nothing to evaluate/],
     ["scratch-only with a dataset", { scratchOnly: true, dataset: "/tmp" }, /takes no dataset or recipe/],
+    ["the scratch arm's label", { label: "scratch" }, /is the scratch arm's name/],
+    ["an empty label", { label: "" }, /invalid --label ""/],
+    ["a seed above 2^32 - 1", { seeds: [2 ** 32] }, /invalid seed 4294967296; expected an integer from 0 to 4294967295/],
+    ["an unknown downstream dataset", { downstream: ["nosuch"] }, /unknown downstream dataset "nosuch"/],
+    ["a repeated downstream dataset", { downstream: ["mnist", "mnist"] }, /repeated downstream dataset/],
+    ["a width of 5000", { width: 5000 }, /invalid width 5000/],
+    ["fp16 on the CPU", { precision: "fp16" as const, device: "cpu" as const }, /fp16 needs a CUDA device/],
+    ["an interpreter that fails", { python: "/bin/false" }, /--python \/bin\/false cannot run the trainer/],
     ["a control without a dataset", { scratchOnly: true, control: true }, /no dataset to make a control from/],
     ["a control of a folder without a manifest", { dataset: "/tmp", control: true }, /--control needs the recipe of \/tmp/],
   ])("rejects %s", async (_, options, message) => {

@@ -92,6 +92,16 @@ describe("fdsl generate", () => {
     expect(hashTree(out)).toEqual(before);
   });
 
+  it("says a rerun resumes", () => {
+    const out = join(tempDir("resume-line"), "data");
+    expect(generate(out).status).toBe(0);
+    rmSync(join(out, "00001", "00001_0005.png"));
+    const result = runCli(["generate", "--recipe", recipeFile(), "--out", out]);
+    expect(result.status).toBe(0);
+    // 30 images less the 4 of the render group that lost one.
+    expect(result.stderr).toContain("resuming: 26 images written by an earlier run are kept");
+  });
+
   it("resumes a killed run to the same bytes", async () => {
     const recipe = { ...TINY, classes: 4, instances: 400 };
     const full = join(tempDir("full"), "data");

@@ -1,6 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { UsageError } from "../errors.js";
-import { evaluate, type EvaluationResult } from "../evaluate/evaluate.js";
+import { evaluate, type EvaluationResult, type RunInfo } from "../evaluate/evaluate.js";
 import type { EpochEvent, ProbeEvent, ScoreEvent, TrainerEvent } from "../evaluate/events.js";
 import { formatT, pairedDifference, signed } from "../evaluate/leaderboard.js";
 import { PRESETS } from "../evaluate/presets.js";
@@ -18,6 +18,7 @@ interface EvaluateFlags {
   scratch: boolean;
   scratchOnly?: boolean;
   control?: boolean;
+  spaceCheck: boolean;
   seeds?: number[];
   python?: string;
   device: "auto" | "cpu" | "cuda";
@@ -68,6 +69,7 @@ export function registerEvaluate(program: Command): void {
     .option("--train-images <n>", "fine-tuning subset size (default: the preset's)", integerFlag("--train-images"))
     .option("--test-images <n>", "test subset size (default: the preset's)", integerFlag("--test-images"))
     .option("--label <name>", "name of the pre-trained arm (default: the dataset folder name)")
+    .option("--no-space-check", "skip the estimate of a generated dataset's size against the free disk space")
     .option("--checkpoints <dir>", "folder of pre-trained weights reused across evaluations with the same settings")
     .option("-q, --quiet", "print only the final scores")
     .action(runEvaluate);
@@ -94,6 +96,7 @@ async function runEvaluate(dataset: string | undefined, flags: EvaluateFlags): P
     scratch: flags.scratch,
     scratchOnly: flags.scratchOnly,
     control: flags.control,
+    checkSpace: flags.spaceCheck,
     seeds: flags.seeds,
     out: flags.out,
     python: flags.python,
@@ -122,18 +125,25 @@ async function runEvaluate(dataset: string | undefined, flags: EvaluateFlags): P
 
 function eventPrinter() {
   let line: ProgressLine | undefined;
+  let finished = 0;
+  const started = Date.now();
   return {
     onGenerateProgress(event: { phase: string; done: number; total: number }) {
       line ??= createProgressLine("generating", "images");
       if (event.phase === "render") line.update(event.done, event.total);
     },
-    onEvent(event: TrainerEvent, run: { arm: string; seed: number }) {
+    onEvent(event: TrainerEvent, run: RunInfo) {
       if (line) {
         line.finish();
         line = undefined;
       }
       const text = describeEvent(event);
       if (text) console.error(`[${run.arm} seed ${run.seed}] ${text}`);
+      if (event.event === "done") {
+        finished++;
+        const minutes = (Date.now() - started) / 60_000;
+        console.error(`[${run.arm} seed ${run.seed}] run finished: ${finished} of ${run.runs} runs done in ${minutes.toFixed(1)} min`);
+      }
     },
     finish() {
       line?.finish();

@@ -77,6 +77,12 @@ async function runGenerate(flags: GenerateFlags): Promise<void> {
     console.error(`warning: ${workers} workers on ${cores} cores gain nothing and cost about 20 MB each`);
   }
   const progress = flags.quiet ? undefined : progressPrinter();
+  // Finished images and the manifest survive an interrupt, so say how to go on.
+  process.once("SIGINT", () => {
+    progress?.finish();
+    console.error("interrupted; rerun the same command to resume where it stopped");
+    process.exit(130);
+  });
   const summary = await generate(recipe, {
     out: flags.out,
     manifest: flags.manifest,
@@ -126,6 +132,10 @@ function progressPrinter(): { onProgress: (event: ProgressEvent) => void; finish
       if (event.phase !== phase) {
         line?.finish();
         phase = event.phase;
+        if (event.earlier > 0) {
+          const unit = event.phase === "search" ? "categories found" : "images written";
+          console.error(`resuming: ${event.earlier} ${unit} by an earlier run are kept`);
+        }
         line = event.phase === "search"
           ? createProgressLine("searching categories", "categories")
           : createProgressLine("rendering", "images");

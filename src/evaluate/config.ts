@@ -36,6 +36,12 @@ export interface TrainerConfig {
 /** Network names the trainer builds (trainer/fdsl_trainer/models.py). */
 export const MODELS = ["resnet8", "resnet14", "resnet20", "resnet18_cifar", "mobilenet_v2", "resnet18", "resnet50"] as const;
 
+/** Downstream dataset names the trainer reads (DOWNSTREAM in trainer/fdsl_trainer/data.py). */
+export const DOWNSTREAM = ["fashion-mnist", "mnist", "cifar10", "cifar100", "caltech101", "caltech256", "omniglot"] as const;
+
+/** Largest seed: the trainer derives torch seeds as seed * 1_000_003 + stream, which must fit in 63 bits. */
+export const MAX_SEED = 2 ** 32 - 1;
+
 export const PRECISIONS = ["auto", "fp32", "bf16", "fp16"] as const;
 export type Precision = (typeof PRECISIONS)[number];
 

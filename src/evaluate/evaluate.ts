@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { writeFileAtomic } from "../dataset/atomic.js";
@@ -6,10 +6,11 @@ import { defaultManifestPath, readManifest } from "../dataset/manifest.js";
 import { FdslError, UsageError } from "../errors.js";
 import { resolveRecipe, type Recipe, type RecipeInput } from "../recipe/schema.js";
 import { generate, type ProgressEvent } from "../run/generate.js";
+import { acquireLock } from "../run/lock.js";
 import { VERSION } from "../version.js";
-import type { Precision, PretrainConfig, TrainerConfig } from "./config.js";
+import { MAX_SEED, type Precision, type PretrainConfig, type TrainerConfig } from "./config.js";
 import type { EpochEvent, ProbeEvent, TrainerEvent } from "./events.js";
-import { buildProtocol, getPreset, type ProtocolOverrides } from "./presets.js";
+import { buildProtocol, getPreset, type Preset, type ProtocolOverrides } from "./presets.js";
 import { findPython } from "./python.js";
 import { runTrainer } from "./trainer.js";
 
@@ -66,10 +67,20 @@ export interface EvaluateOptions extends ProtocolOverrides {
   checkpoints?: string;
   /** Label of the pre-trained arm in result.json; default the dataset folder name. */
   label?: string;
+  /** Estimate the generated dataset's size against the free disk space first; default true. */
+  checkSpace?: boolean;
   onGenerateProgress?: (event: ProgressEvent) => void;
-  /** Every trainer event, with the arm and seed it belongs to. */
-  onEvent?: (event: TrainerEvent, run: { arm: string; seed: number }) => void;
+  /** Every trainer event, with the arm and seed it belongs to and the number of runs in the evaluation. */
+  onEvent?: (event: TrainerEvent, run: RunInfo) => void;
   signal?: AbortSignal;
+}
+
+/** The run a trainer event belongs to. */
+export interface RunInfo {
+  arm: string;
+  seed: number;
+  /** Runs in the whole evaluation: arms x seeds. */
+  runs: number;
 }
 
 /** Trainer settings shared by all runs of an evaluation; runs that share them can be ranked together. */
@@ -132,13 +143,37 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
   }
   // Check the protocol and find the interpreter before generating, so bad input fails in seconds.
   const protocol = buildProtocol(preset, options);
-  const python = options.python ?? findPython().command;
+  if (options.precision === "fp16" && options.device === "cpu") {
+    throw new UsageError("precision fp16 needs a CUDA device; use bf16, fp32 or auto on the CPU");
+  }
+  checkLabel(options.label);
+  const python = findPython({ python: options.python }).command;
   const out = resolve(options.out);
+  if (existsSync(out) && !statSync(out).isDirectory()) {
+    throw new UsageError(`--out ${out} is a file; pass a folder for the results`);
+  }
+  mkdirSync(out, { recursive: true });
+  // Two evaluations writing one folder would overwrite each other's runs and result.json.
+  const release = acquireLock(join(out, ".fdsl-evaluate.lock"));
+  try {
+    return await evaluateLocked(options, preset, seeds, protocol, python, out);
+  } finally {
+    release();
+  }
+}
+
+async function evaluateLocked(
+  options: EvaluateOptions,
+  preset: Preset,
+  seeds: number[],
+  protocol: ReturnType<typeof buildProtocol>,
+  python: string,
+  out: string,
+): Promise<EvaluationResult> {
   if (options.control && options.scratchOnly) {
     throw new UsageError("a scratch-only run has no dataset to make a control from; drop --control or --scratch-only");
   }
   const dataset = await prepareDataset(options, preset.recipe, out);
-  mkdirSync(out, { recursive: true });
 
   const arms: Array<{ label: string; path: string | null }> = [];
   if (dataset !== undefined) {
@@ -146,7 +181,9 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
     arms.push({ label, path: dataset });
     if (options.control) {
       const control = join(out, "control");
-      await generate(controlRecipe(options, preset.recipe, dataset), { out: control, onProgress: options.onGenerateProgress });
+      await generate(controlRecipe(options, preset.recipe, dataset), {
+        out: control, onProgress: options.onGenerateProgress, checkSpace: options.checkSpace,
+      });
       arms.push({ label: `${label}-shuffled`, path: control });
     }
   }
@@ -158,8 +195,9 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
     device: options.device ?? "auto",
     threads: options.threads ?? (jobs > 1 ? 1 : availableParallelism()),
     precision: options.precision ?? "auto",
-    data_root: options.dataRoot,
-    dataset_paths: options.datasetPaths ?? {},
+    // The trainer runs in its own folder, so relative paths are resolved here.
+    data_root: dataRoot(options),
+    dataset_paths: Object.fromEntries(Object.entries(options.datasetPaths ?? {}).map(([name, path]) => [name, resolve(path)])),
   };
 
   const configFor = (arm: { label: string; path: string | null }, seed: number): TrainerConfig => {
@@ -186,7 +224,7 @@ export async function evaluate(options: EvaluateOptions): Promise<EvaluationResu
     const { done, events } = await runTrainer(configFor(arm, seed), {
       python,
       signal,
-      onEvent: (event) => options.onEvent?.(event, { arm: arm.label, seed }),
+      onEvent: (event) => options.onEvent?.(event, { arm: arm.label, seed, runs: tasks.length }),
     });
     const start = events.find((event) => event.event === "start");
     if (start && "environment" in start) environment = { ...start.environment, device: start.device };
@@ -260,7 +298,7 @@ async function prepareDataset(options: EvaluateOptions, presetRecipe: RecipeInpu
     recipe ??= resolveRecipe(presetRecipe, "the preset's recipe");
   }
   if (recipe !== undefined) {
-    await generate(recipe, { out: folder, onProgress: options.onGenerateProgress });
+    await generate(recipe, { out: folder, onProgress: options.onGenerateProgress, checkSpace: options.checkSpace });
   }
   const dataset = resolve(folder);
   if (!existsSync(dataset)) {
@@ -269,11 +307,28 @@ async function prepareDataset(options: EvaluateOptions, presetRecipe: RecipeInpu
   return dataset;
 }
 
+/** Returns the absolute downstream data root: `dataRoot`, else $FDSL_DATA, else undefined (the trainer's default). */
+function dataRoot(options: EvaluateOptions): string | undefined {
+  const root = options.dataRoot ?? (process.env.FDSL_DATA || undefined);
+  return root === undefined ? undefined : resolve(root);
+}
+
+/** Rejects a label that is empty or would share the scratch arm's run folders. */
+function checkLabel(label: string | undefined): void {
+  if (label === undefined) return;
+  if (safeName(label).replace(/_/g, "") === "") {
+    throw new UsageError(`invalid --label "${label}"; use letters, digits, dots, dashes or underscores`);
+  }
+  if (safeName(label) === "scratch") {
+    throw new UsageError(`--label "${label}" is the scratch arm's name; choose another label`);
+  }
+}
+
 function checkSeeds(seeds: number[]): number[] {
   if (seeds.length === 0) throw new UsageError("no seeds given; pass at least one, for example --seeds 0");
   for (const seed of seeds) {
-    if (!Number.isSafeInteger(seed) || seed < 0) {
-      throw new UsageError(`invalid seed ${seed}; expected an integer >= 0`);
+    if (!Number.isSafeInteger(seed) || seed < 0 || seed > MAX_SEED) {
+      throw new UsageError(`invalid seed ${seed}; expected an integer from 0 to ${MAX_SEED}`);
     }
   }
   if (new Set(seeds).size !== seeds.length) throw new UsageError(`repeated seed in ${seeds.join(",")}; give each seed once`);

@@ -1,7 +1,9 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import { FdslError, UsageError } from "../errors.js";
+import { z } from "zod";
+import { UsageError } from "../errors.js";
+import { parseOrThrow } from "../recipe/schema.js";
 import type { ArmResult, ArmRun, EvaluationResult, Protocol } from "./evaluate.js";
 
 /** One arm on the leaderboard. */
@@ -86,16 +88,19 @@ export function buildLeaderboard(paths: string[], options: CompareOptions = {}):
   const results = paths.map((path) => ({ path, result: readResult(path) }));
   const first = results[0];
   for (const other of results.slice(1)) {
-    if (!options.allowMixed && !isDeepStrictEqual(comparable(other.result.protocol), comparable(first.result.protocol))) {
+    const differences = differingFields(comparable(first.result.protocol), comparable(other.result.protocol));
+    if (!options.allowMixed && differences.length > 0) {
       throw new UsageError(
         `${other.path} used another protocol than ${first.path} (preset ${other.result.preset} vs ` +
-          `${first.result.preset}); compare results of one protocol, or pass --allow-mixed`,
+          `${first.result.preset}; differs in ${differences.slice(0, 5).join(", ")}); ` +
+          `compare results of one protocol, or pass --allow-mixed`,
       );
     }
   }
 
   const pooled = poolArms(results);
   const rows = pooled.map(({ arm, sources }) => toRow(arm, sources.join(", ")));
+  disambiguateLabels(rows);
   const runsOf = new Map(rows.map((row, index) => [row, pooled[index].arm.runs]));
   rows.sort((a, b) => a.score - b.score);
   rows.forEach((row, index) => (row.rank = index + 1));
@@ -110,11 +115,12 @@ export function buildLeaderboard(paths: string[], options: CompareOptions = {}):
   for (const row of rows) {
     if (scratch === undefined || row === scratch) continue;
     row.gainOverScratch = scratch.score - row.score;
-    const pair = pairs.find((p) => (p.first === row.label && p.second === scratch.label) ||
-      (p.first === scratch.label && p.second === row.label))!;
+    const better = row.rank < scratch.rank ? row : scratch;
+    const worse = better === row ? scratch : row;
+    const paired = comparePaired(better, runsOf.get(better)!, worse, runsOf.get(worse)!);
     // The pair's score difference has the better arm first; the gain is relative to scratch.
-    const sign = pair.first === row.label ? 1 : -1;
-    row.tOverScratch = pair.score.t === null ? null : sign * pair.score.t;
+    const sign = better === row ? 1 : -1;
+    row.tOverScratch = paired.score.t === null ? null : sign * paired.score.t;
   }
 
   return {
@@ -193,6 +199,27 @@ function poolArms(results: Array<{ path: string; result: EvaluationResult }>): A
   return [...pooled.values()];
 }
 
+/**
+ * Gives rows that share a label (two datasets both called "fractal", say)
+ * their dataset folder in brackets, so the tables tell them apart.
+ */
+function disambiguateLabels(rows: LeaderboardRow[]): void {
+  const counts = new Map<string, number>();
+  for (const row of rows) counts.set(row.label, (counts.get(row.label) ?? 0) + 1);
+  for (const row of rows) {
+    if ((counts.get(row.label) ?? 0) > 1) row.label = `${row.label} (${row.dataset ?? row.source})`;
+  }
+}
+
+/** Returns the dotted paths of the fields where `a` and `b` differ. */
+function differingFields(a: unknown, b: unknown, path = ""): string[] {
+  const isObject = (value: unknown): value is Record<string, unknown> =>
+    typeof value === "object" && value !== null && !Array.isArray(value);
+  if (!isObject(a) || !isObject(b)) return isDeepStrictEqual(a, b) ? [] : [path || "(top level)"];
+  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+  return keys.flatMap((key) => differingFields(a[key], b[key], path ? `${path}.${key}` : key));
+}
+
 /** Returns the protocol without machine-specific fields (device, threads, data paths). */
 function comparable(protocol: Protocol): unknown {
   const { device: _device, threads: _threads, data_root: _root, dataset_paths: _paths, ...rest } = protocol;
@@ -204,6 +231,29 @@ function resultPath(path: string): string {
   return existsSync(full) && statSync(full).isDirectory() ? join(full, "result.json") : full;
 }
 
+/** The fields of result.json that compare reads; other fields pass through. */
+const resultSchema = z.looseObject({
+  preset: z.string(),
+  protocol: z.looseObject({ finetune: z.looseObject({ datasets: z.array(z.string()) }) }),
+  environment: z.record(z.string(), z.unknown()).default({}),
+  arms: z.array(
+    z.looseObject({
+      label: z.string().min(1),
+      dataset: z.string().nullable(),
+      runs: z.array(
+        z.looseObject({
+          seed: z.number().int(),
+          mean: z.number(),
+          scores: z.record(z.string(), z.number()),
+          curves: z.record(z.string(), z.array(z.number().nullable())),
+          knn: z.record(z.string(), z.number()).default({}),
+          linear: z.record(z.string(), z.number()).default({}),
+        }),
+      ).min(1),
+    }),
+  ).min(1),
+});
+
 function readResult(path: string): EvaluationResult {
   const file = resultPath(path);
   let value: unknown;
@@ -214,13 +264,9 @@ function readResult(path: string): EvaluationResult {
     if (code === "ENOENT") {
       throw new UsageError(`result ${file} not found; pass a result.json written by fdsl evaluate`);
     }
-    throw new FdslError(`invalid result ${file}: ${(error as Error).message}; rerun fdsl evaluate`);
+    throw new UsageError(`invalid result ${file}: ${(error as Error).message}; pass a result.json written by fdsl evaluate`);
   }
-  const result = value as Partial<EvaluationResult>;
-  if (!Array.isArray(result.arms) || typeof result.protocol !== "object" || result.protocol === null) {
-    throw new FdslError(`invalid result ${file}: no arms or protocol; pass a result.json written by fdsl evaluate`);
-  }
-  return result as EvaluationResult;
+  return parseOrThrow(resultSchema, value, `result ${file}`, []) as unknown as EvaluationResult;
 }
 
 function toRow(arm: ArmResult, source: string): LeaderboardRow {

@@ -1,6 +1,6 @@
 import { UsageError } from "../errors.js";
 import type { RecipeInput } from "../recipe/schema.js";
-import { MODELS, type FinetuneConfig, type PretrainConfig, type TrainerConfig } from "./config.js";
+import { DOWNSTREAM, MODELS, type FinetuneConfig, type PretrainConfig, type TrainerConfig } from "./config.js";
 
 /** A named protocol: the network and the pre-training and fine-tuning schedules. */
 export interface Preset {
@@ -124,8 +124,9 @@ export interface ProtocolOverrides {
 
 /**
  * Applies overrides to a preset and returns the trainer config without
- * the per-run fields. Throws a UsageError for an unknown model or an
- * image size outside 8..1024.
+ * the per-run fields. Throws a UsageError for an unknown model or
+ * downstream dataset, a repeated dataset, or a width or image size out
+ * of range.
  */
 export function buildProtocol(
   preset: Preset,
@@ -137,13 +138,26 @@ export function buildProtocol(
   if (!(MODELS as readonly string[]).includes(model)) {
     throw new UsageError(`unknown model "${model}"; expected one of ${MODELS.join(", ")}`);
   }
+  const width = overrides.width ?? preset.width;
+  if (width < 1 || width > 1024) {
+    throw new UsageError(`invalid width ${width}; expected 1 to 1024 channels`);
+  }
+  const datasets = overrides.downstream ?? preset.finetune.datasets;
+  for (const name of datasets) {
+    if (!(DOWNSTREAM as readonly string[]).includes(name)) {
+      throw new UsageError(`unknown downstream dataset "${name}"; expected one of ${DOWNSTREAM.join(", ")}`);
+    }
+  }
+  if (new Set(datasets).size !== datasets.length) {
+    throw new UsageError(`repeated downstream dataset in ${datasets.join(",")}; give each dataset once`);
+  }
   const imageSize = overrides.imageSize ?? preset.image_size;
   if (imageSize < 8 || imageSize > 1024) {
     throw new UsageError(`invalid image size ${imageSize}; expected 8 to 1024 pixels`);
   }
   return {
     model,
-    width: overrides.width ?? preset.width,
+    width,
     image_size: imageSize,
     knn: preset.knn,
     linear_probe: preset.linear_probe,
@@ -154,7 +168,7 @@ export function buildProtocol(
     },
     finetune: {
       ...preset.finetune,
-      datasets: overrides.downstream ?? preset.finetune.datasets,
+      datasets,
       epochs: overrides.finetuneEpochs ?? preset.finetune.epochs,
       train_images: overrides.trainImages ?? preset.finetune.train_images,
       test_images: overrides.testImages ?? preset.finetune.test_images,

@@ -42,8 +42,8 @@ figcaption { font-weight: 600; margin-bottom: 4px; }
 <body>
 <h1>${escape(title)}</h1>
 <p class="meta">preset <b>${escape(board.preset)}</b>: ${escape(protocol.model)} at ${protocol.image_size} px,
-pre-training ${protocol.pretrain.epochs} epochs${protocol.pretrain.max_images ? ` on up to ${protocol.pretrain.max_images} images` : ""},
-fine-tuning ${protocol.finetune.epochs} epochs on ${escape(board.downstream.join(", "))}
+pre-training ${plural(protocol.pretrain.epochs, "epoch")}${protocol.pretrain.max_images ? ` on up to ${protocol.pretrain.max_images} images` : ""},
+fine-tuning ${plural(protocol.finetune.epochs, "epoch")} on ${escape(board.downstream.join(", "))}
 (${protocol.finetune.train_images ?? "all"} train / ${protocol.finetune.test_images ?? "all"} test images).
 Score: test top-1 error (%) summed over fine-tuning epochs ${scoredFrom}-${protocol.finetune.epochs}, mean over datasets and seeds; lower is better.</p>
 <p class="meta">${environment}</p>
@@ -91,6 +91,10 @@ function pairsTable(board: Leaderboard): string {
 <tr><th class="text">first</th><th class="text">second</th><th>seeds</th><th>score gain</th><th>t</th><th>kNN gain</th><th>t</th><th>linear gain</th><th>t</th></tr>
 ${rows.join("\n")}
 </table>`;
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }
 
 function percent(value: number | undefined): string {

@@ -43,6 +43,8 @@ export interface ProgressEvent {
   total: number;
   /** Bytes of images written so far (render phase). */
   bytes: number;
+  /** The work of the phase that earlier runs finished, which this run resumes after. */
+  earlier: number;
 }
 
 export interface GenerateOptions extends RunOptions {
@@ -185,7 +187,7 @@ async function generateFolders(run: Run): Promise<Result> {
   if (existsSync(out)) removeTempFiles(out, ownsImage, 1);
   await searchCategories(run, needed);
 
-  const { written, bytes } = await renderTasks(run, tasks, images);
+  const { written, bytes } = await renderTasks(run, tasks, images, skipped.length);
   for (const [category, instance] of skipped) {
     const name = categoryName(layout, category);
     const known = digestAt(run.previous?.checksums?.[name], instance);
@@ -238,7 +240,7 @@ async function generateTars(run: Run): Promise<Result> {
   removeTempFiles(out, ownsTar, 0);
   await searchCategories(run, needed);
 
-  const { written, bytes } = await renderTasks(run, tasks, images);
+  const { written, bytes } = await renderTasks(run, tasks, images, imagesOf(neededUnits) - images);
   for (const t of skipped) await checksumTar(run, join(out, tarName(t)));
   removeTempFiles(out, ownsTar, 0);
   finishManifest(run);
@@ -271,6 +273,8 @@ async function searchCategories(run: Run, wanted: number[]): Promise<void> {
   const plan = planFamilies(recipe);
   const tasks: SearchTask[] = missing.map((category) => ({ type: "search", id: category, category }));
   const total = run.searched + missing.length;
+  // Categories of `wanted` found before this run started (this run's own finds are in run.searched).
+  const earlier = Math.max(0, wanted.length - missing.length - run.searched);
   let checkpoint = performance.now();
   await run.pool.run(tasks, (reply) => {
     if (reply.type !== "category") return;
@@ -282,7 +286,7 @@ async function searchCategories(run: Run, wanted: number[]): Promise<void> {
     };
     known.set(entry.index, entry);
     run.searched++;
-    options.onProgress?.({ phase: "search", done: run.searched, total, bytes: 0 });
+    options.onProgress?.({ phase: "search", done: run.searched, total, bytes: 0, earlier });
     if (run.started && performance.now() - checkpoint > CHECKPOINT_SECONDS * 1000) {
       manifest.categories = sortedCategories(known);
       writeManifestChecked(run);
@@ -384,17 +388,22 @@ function ownedImages(space: UnitSpace, first: number, last: number): number {
   return images;
 }
 
-async function renderTasks(run: Run, tasks: Task[], total: number): Promise<{ written: number; bytes: number }> {
+async function renderTasks(
+  run: Run,
+  tasks: Task[],
+  total: number,
+  earlier: number,
+): Promise<{ written: number; bytes: number }> {
   const { options } = run;
   let written = 0;
   let bytes = 0;
-  options.onProgress?.({ phase: "render", done: 0, total, bytes: 0 });
+  options.onProgress?.({ phase: "render", done: 0, total, bytes: 0, earlier });
   await run.pool.run(tasks, (reply: Reply) => {
     if (reply.type !== "rendered") return;
     recordChecksums(run, reply.checksums);
     written += reply.images;
     bytes += reply.bytes;
-    options.onProgress?.({ phase: "render", done: written, total, bytes });
+    options.onProgress?.({ phase: "render", done: written, total, bytes, earlier });
   });
   return { written, bytes };
 }
