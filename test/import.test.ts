@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gunzipSync, gzipSync } from "node:zlib";
@@ -268,6 +268,17 @@ describe("fdsl import on a small source", () => {
     expect(readdirSync(parent)).toEqual([]);
   });
 
+  it("rejects a source that is a file", () => {
+    const parent = tempDir("file-source");
+    const file = join(parent, "afile");
+    writeFileSync(file, "not a folder");
+    const result = runImport("--source", file, "--out", join(parent, "fm"));
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(`invalid --source ${file}: it is not a folder`);
+    expect(result.stderr).not.toContain("not found");
+    expect(readdirSync(parent)).toEqual(["afile"]);
+  });
+
   it("rejects a missing IDX file", () => {
     const source = join(tempDir("partial"), "source");
     writeTinySource(source);
@@ -332,6 +343,30 @@ describe("fdsl import on a small source", () => {
     const source = join(parent, "source");
     writeTinySource(source);
     const result = runImport("--source", source, "--out", parent, "--force");
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("contains the source folder");
+    expect(readdirSync(source)).toHaveLength(4);
+  });
+
+  it("rejects a source linked into the output folder", () => {
+    const out = join(tempDir("linked"), "fm");
+    const source = join(out, "source");
+    writeTinySource(source);
+    const link = join(tempDir("link"), "source");
+    symlinkSync(source, link);
+    const result = runImport("--source", link, "--out", out, "--force");
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(`contains the source folder ${link} (${source})`);
+    expect(readdirSync(source)).toHaveLength(4);
+  });
+
+  it("rejects an output folder linked to the source's parent", () => {
+    const parent = tempDir("linked-out");
+    const source = join(parent, "source");
+    writeTinySource(source);
+    const out = join(tempDir("link-out"), "fm");
+    symlinkSync(parent, out);
+    const result = runImport("--source", source, "--out", out, "--force");
     expect(result.status).toBe(2);
     expect(result.stderr).toContain("contains the source folder");
     expect(readdirSync(source)).toHaveLength(4);

@@ -95,8 +95,13 @@ export function importFashionMnist(options: ImportOptions): ImportSummary {
       throw new UsageError(`invalid ${flag} ${perClass}; expected an integer >= 1`);
     }
   }
-  if (!existsSync(source) || !statSync(source).isDirectory()) {
+  if (!existsSync(source)) {
     throw new UsageError(`Fashion-MNIST source folder ${source} not found; ${SOURCE_HINT}`);
+  }
+  if (!statSync(source).isDirectory()) {
+    throw new UsageError(
+      `invalid --source ${source}: it is not a folder; pass the folder that contains the IDX files, or ${SOURCE_HINT}`,
+    );
   }
   const out = prepareOutputFolder(options.out, options.force === true, source);
 

@@ -4,7 +4,7 @@
  * path therefore contains either its previous state or the finished
  * import, never a partial one, even when the process is killed.
  */
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join, relative, resolve, isAbsolute } from "node:path";
 import { TEMP_PREFIX, TEMP_SUFFIX } from "../dataset/layout.js";
 import { UsageError } from "../errors.js";
@@ -22,9 +22,13 @@ export function prepareOutputFolder(out: string, force: boolean, source: string)
   const path = resolve(out);
   if (dirname(path) === path) throw new UsageError(`invalid --out ${path}: a file system root; give a folder path`);
   if (existsSync(dirname(path))) removeStaleFolders(path);
-  const inside = relative(path, resolve(source));
-  if (inside === "" || (!inside.startsWith("..") && !isAbsolute(inside))) {
-    throw new UsageError(`invalid --out ${path}: it contains the source folder ${source}; choose another --out`);
+  // The real paths catch a source reached through a symbolic link into the output folder.
+  const realSource = realPathOfExisting(source);
+  if (isWithin(path, resolve(source)) || isWithin(realPathOfExisting(path), realSource)) {
+    const sourceDescription = realSource === resolve(source) ? source : `${source} (${realSource})`;
+    throw new UsageError(
+      `invalid --out ${path}: it contains the source folder ${sourceDescription}; choose another --out`,
+    );
   }
   if (!existsSync(path)) return path;
   if (!statSync(path).isDirectory()) {
@@ -36,6 +40,26 @@ export function prepareOutputFolder(out: string, force: boolean, source: string)
     );
   }
   return path;
+}
+
+/** Returns whether the absolute path `path` is `folder` or lies below it. */
+function isWithin(folder: string, path: string): boolean {
+  const inside = relative(folder, path);
+  return inside === "" || (!inside.startsWith("..") && !isAbsolute(inside));
+}
+
+/**
+ * Returns the absolute form of `path` with symbolic links resolved in its
+ * longest existing prefix. The missing rest is appended unchanged.
+ */
+function realPathOfExisting(path: string): string {
+  let existing = resolve(path);
+  const missing: string[] = [];
+  while (!existsSync(existing) && dirname(existing) !== existing) {
+    missing.unshift(basename(existing));
+    existing = dirname(existing);
+  }
+  return join(realpathSync(existing), ...missing);
 }
 
 /**

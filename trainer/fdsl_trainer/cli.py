@@ -6,11 +6,14 @@ Exit codes: 0 done, 1 failure while training, 2 invalid config or input.
 
 import argparse
 import json
+import os
 import sys
+import threading
+import time
 from typing import List, Optional
 
 from .config import parse_config
-from .errors import EXIT_USAGE, TrainerError
+from .errors import EXIT_FAILURE, EXIT_USAGE, TrainerError
 
 
 def emit(event: dict) -> None:
@@ -33,6 +36,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.command == "env":
         emit(environment())
         return 0
+    watch_parent()
     try:
         text = sys.stdin.read() if args.config == "-" else open(args.config, encoding="utf-8").read()
     except OSError as error:
@@ -48,6 +52,27 @@ def main(argv: Optional[List[str]] = None) -> int:
     except TrainerError as error:
         return fail(str(error), error.exit_code)
     return 0
+
+
+def watch_parent(interval: float = 1.0) -> None:
+    """Start a daemon thread that exits the process once its parent process is gone.
+
+    A parent killed with SIGKILL cannot stop its children, and a run writes
+    to stdout only once per epoch, so without this check an orphaned run
+    would keep training until its next write fails. The parent is gone
+    when ``os.getppid()`` changes, because the kernel reparents an orphan
+    to init or to a subreaper.
+    """
+    parent = os.getppid()
+
+    def poll() -> None:
+        while True:
+            time.sleep(interval)
+            if os.getppid() != parent:
+                print(f"fdsl_trainer: parent process {parent} exited; stopping the run", file=sys.stderr, flush=True)
+                os._exit(EXIT_FAILURE)
+
+    threading.Thread(target=poll, name="watch-parent", daemon=True).start()
 
 
 def fail(message: str, code: int) -> int:

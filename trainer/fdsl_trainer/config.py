@@ -96,6 +96,35 @@ def _optional_int(name: str, value: Any) -> Optional[int]:
     return None if value is None else _int(name, value, 1)
 
 
+def _optional_str(name: str, value: Any) -> Optional[str]:
+    if value is not None and not isinstance(value, str):
+        raise ConfigError(f"invalid config {name}: {value!r}; expected a string or null")
+    return value
+
+
+def _bool(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"invalid config {name}: {value!r}; expected true or false")
+    return value
+
+
+def _known_datasets() -> str:
+    return ", ".join(sorted(DOWNSTREAM))
+
+
+def _dataset_paths(value: Any) -> Dict[str, str]:
+    if not isinstance(value, dict) or not all(isinstance(path, str) for path in value.values()):
+        raise ConfigError(
+            f"invalid config dataset_paths: {value!r}; expected an object that maps dataset names to folder paths"
+        )
+    for name in value:
+        if name not in DOWNSTREAM:
+            raise ConfigError(
+                f"invalid config dataset_paths: unknown dataset {name!r}; expected one of {_known_datasets()}"
+            )
+    return value
+
+
 def parse_config(raw: Any) -> Config:
     """Check a decoded JSON config and return it with defaults filled in."""
     if not isinstance(raw, dict):
@@ -109,9 +138,15 @@ def parse_config(raw: Any) -> Config:
     if not isinstance(finetune.datasets, list) or not finetune.datasets:
         raise ConfigError("invalid config finetune.datasets: expected a non-empty list of names")
     for name in finetune.datasets:
-        if name not in DOWNSTREAM:
-            known = ", ".join(sorted(DOWNSTREAM))
-            raise ConfigError(f"invalid config finetune.datasets: unknown dataset {name!r}; expected one of {known}")
+        if not isinstance(name, str) or name not in DOWNSTREAM:
+            raise ConfigError(
+                f"invalid config finetune.datasets: unknown dataset {name!r}; expected one of {_known_datasets()}"
+            )
+    repeated = sorted({name for name in finetune.datasets if finetune.datasets.count(name) > 1})
+    if repeated:
+        raise ConfigError(
+            f"invalid config finetune.datasets: {', '.join(repeated)} listed more than once; list each dataset once"
+        )
     _int("finetune.epochs", finetune.epochs, 1, 10_000)
     _int("finetune.batch_size", finetune.batch_size, 1, 65_536)
     _float("finetune.lr", finetune.lr, 0.0, 10.0)
@@ -119,6 +154,7 @@ def parse_config(raw: Any) -> Config:
     _optional_int("finetune.train_images", finetune.train_images)
     _optional_int("finetune.test_images", finetune.test_images)
     _float("finetune.score_from", finetune.score_from, 0.0, 1.0)
+    _bool("finetune.freeze", finetune.freeze)
 
     pretrain = None
     pretrain_raw = raw.get("pretrain")
@@ -132,6 +168,7 @@ def parse_config(raw: Any) -> Config:
         _float("pretrain.lr", pretrain.lr, 0.0, 10.0)
         _float("pretrain.weight_decay", pretrain.weight_decay, 0.0, 1.0)
         _optional_int("pretrain.max_images", pretrain.max_images)
+        _optional_str("pretrain.checkpoint", pretrain.checkpoint)
 
     rest = {key: value for key, value in raw.items() if key not in ("finetune", "pretrain")}
     config = Config(finetune=finetune, pretrain=pretrain, **rest)
@@ -139,13 +176,18 @@ def parse_config(raw: Any) -> Config:
         raise ConfigError(f"invalid config model: {config.model!r}; expected one of {', '.join(MODELS)}")
     _int("width", config.width, 1, 1024)
     _int("image_size", config.image_size, 8, 1024)
-    _int("seed", config.seed, 0, 2**53)
+    # torch.manual_seed(seed * 1_000_003 + stream) overflows above 2**64 - 1, so seeds stay in the 32-bit range.
+    _int("seed", config.seed, 0, 2**32 - 1)
     _int("threads", config.threads, 0, 1024)
     _int("knn", config.knn, 0, 10_000)
     if config.precision not in PRECISIONS:
         raise ConfigError(f"invalid config precision: {config.precision!r}; expected one of {', '.join(PRECISIONS)}")
-    if not isinstance(config.linear_probe, bool):
-        raise ConfigError(f"invalid config linear_probe: {config.linear_probe!r}; expected true or false")
+    _bool("linear_probe", config.linear_probe)
     if config.device not in ("auto", "cpu", "cuda"):
         raise ConfigError(f"invalid config device: {config.device!r}; expected auto, cpu or cuda")
+    if config.precision == "fp16" and config.device == "cpu":
+        raise ConfigError("invalid config precision: fp16 needs a CUDA device; use bf16 or fp32 with device cpu")
+    _optional_str("data_root", config.data_root)
+    _optional_str("out", config.out)
+    _dataset_paths(config.dataset_paths)
     return config

@@ -138,15 +138,23 @@ def list_image_folder(root: Path) -> Tuple[List[Path], List[int], List[str]]:
 
 
 def decode_image(path: Path, size: Optional[int], channels: int) -> torch.Tensor:
-    """Decode one image file to uint8 C x H x W, resized to size x size when size is given."""
+    """Decode one image file to uint8 C x H x W, resized to size x size when size is given.
+
+    Raises ConfigError naming the file when it cannot be read or decoded.
+    """
     from PIL import Image
 
-    with Image.open(path) as image:
-        image = image.convert("L" if channels == 1 else "RGB")
-        if size is not None and image.size != (size, size):
-            image = image.resize((size, size), Image.BILINEAR)
-        data = torch.frombuffer(bytearray(image.tobytes()), dtype=torch.uint8)
-        width, height = image.size
+    try:
+        with Image.open(path) as image:
+            image = image.convert("L" if channels == 1 else "RGB")
+            if size is not None and image.size != (size, size):
+                image = image.resize((size, size), Image.BILINEAR)
+            data = torch.frombuffer(bytearray(image.tobytes()), dtype=torch.uint8)
+            width, height = image.size
+    # Pillow raises OSError for a truncated file and for a file that is not an image
+    # (PIL.UnidentifiedImageError), and ValueError for some malformed files.
+    except (OSError, ValueError) as error:
+        raise invalid_image(path, error) from error
     return data.reshape(height, width, channels).permute(2, 0, 1).contiguous()
 
 
@@ -154,8 +162,18 @@ def detect_channels(path: Path) -> int:
     """Return 1 for a grayscale image file and 3 otherwise."""
     from PIL import Image
 
-    with Image.open(path) as image:
-        return 1 if image.mode in ("1", "L", "I;16", "I") else 3
+    try:
+        with Image.open(path) as image:
+            return 1 if image.mode in ("1", "L", "I;16", "I") else 3
+    except (OSError, ValueError) as error:
+        raise invalid_image(path, error) from error
+
+
+def invalid_image(path: Path, error: Exception) -> ConfigError:
+    """Return the ConfigError for an image file that cannot be decoded."""
+    return ConfigError(
+        f"cannot decode image {path}: {error}; regenerate the dataset or remove the file"
+    )
 
 
 def load_image_folder(
@@ -164,15 +182,22 @@ def load_image_folder(
     max_images: Optional[int] = None,
     generator: Optional[torch.Generator] = None,
     max_bytes: int = 8 << 30,
+    min_classes: int = 1,
 ) -> ImageSet:
     """Decode an ImageFolder tree into memory.
 
     ``max_images`` keeps a class-balanced random subset (drawn with
     ``generator``). Raises ConfigError when the decoded images would need
     more than ``max_bytes`` (default 8 GiB), so a large dataset fails
-    before it exhausts memory.
+    before it exhausts memory, or when the tree has fewer than
+    ``min_classes`` class folders.
     """
     paths, labels, classes = list_image_folder(root)
+    if len(classes) < min_classes:
+        raise ConfigError(
+            f"dataset folder {root} has {len(classes)} class folder(s) ({', '.join(classes)}), but training "
+            f"needs at least {min_classes}; generate the dataset with more classes"
+        )
     available = len(paths)
     label_tensor = torch.tensor(labels, dtype=torch.long)
     if max_images is not None and max_images < len(paths):

@@ -1,8 +1,10 @@
 """A whole run: pre-train (or not, for the scratch arm), then fine-tune and score per downstream dataset."""
 
+import contextlib
 import copy
 import json
 import os
+import pickle
 import platform
 import time
 from pathlib import Path
@@ -14,6 +16,7 @@ from torch import nn
 from . import __version__
 from .config import Config
 from .data import ImageSet, default_data_root, load_downstream, load_image_folder, resolve_downstream_dir, take
+from .errors import ConfigError, TrainerError
 from .loop import (Precision, make_stage, pick_device, resolve_precision, seeded_generator, supported_precision,
                    test_correct, train_epoch)
 from .models import build_model, get_head, replace_head
@@ -73,8 +76,10 @@ def pretrain(config: Config, precision: Precision, emit: Emit) -> Optional[nn.Mo
         return None
     device = precision.device
     spec = config.pretrain
+    # With one class the cross-entropy loss is 0 from the start, so the network would learn nothing.
     images = load_image_folder(
-        Path(spec.path), config.image_size, spec.max_images, seeded_generator(config.seed, STREAM_SUBSET)
+        Path(spec.path), config.image_size, spec.max_images, seeded_generator(config.seed, STREAM_SUBSET),
+        min_classes=2,
     )
     emit({"event": "data", "phase": "pretrain", "path": spec.path, "images": len(images),
           "classes": images.classes, "shape": list(images.images.shape[1:])})
@@ -99,15 +104,16 @@ def pretrain(config: Config, precision: Precision, emit: Emit) -> Optional[nn.Mo
 def checkpoint_key(config: Config, images: ImageSet) -> dict:
     """Return the settings that decide the pre-trained weights; a checkpoint is reused only if they match.
 
-    NOTE: the dataset is identified by its path and image count, not its
-    bytes, so regenerating a different dataset into the same folder needs
-    a fresh checkpoint file.
+    NOTE: the dataset is identified by its path, image count and class
+    count, not its bytes, so regenerating a different dataset with the same
+    counts into the same folder needs a fresh checkpoint file.
     """
     spec = config.pretrain
     # A max_images that keeps every image trains exactly like no limit.
     subset = spec.max_images if images.available is not None and len(images) < images.available else None
     return {
-        "path": str(Path(spec.path).resolve()), "epochs": spec.epochs, "batch_size": spec.batch_size,
+        "path": str(Path(spec.path).resolve()), "images": len(images), "classes": images.classes,
+        "epochs": spec.epochs, "batch_size": spec.batch_size,
         "lr": spec.lr, "weight_decay": spec.weight_decay, "max_images": subset,
         "model": config.model, "width": config.width, "image_size": config.image_size, "seed": config.seed,
         "precision": config.precision, "trainer": __version__,
@@ -115,10 +121,22 @@ def checkpoint_key(config: Config, images: ImageSet) -> dict:
 
 
 def load_checkpoint(path: Path, key: dict, model: nn.Module) -> bool:
-    """Load the weights saved under ``key``; return False when the file is absent or was made otherwise."""
+    """Load the weights saved under ``key``; return False when the file is absent or was made otherwise.
+
+    Raises TrainerError when the file cannot be read as a checkpoint, for
+    example because a full disk truncated it.
+    """
     if not path.is_file():
         return False
-    saved = torch.load(path, map_location="cpu")
+    try:
+        saved = torch.load(path, map_location="cpu")
+    except (OSError, EOFError, RuntimeError, pickle.UnpicklingError) as error:
+        raise TrainerError(
+            f"cannot read checkpoint {path}: {error or type(error).__name__}; "
+            "the file is truncated or damaged, so delete it and the next run trains again"
+        ) from error
+    if not isinstance(saved, dict) or "state" not in saved:
+        raise TrainerError(f"invalid checkpoint {path}: it contains no saved weights; delete it or choose another path")
     if saved.get("key") != key:
         return False
     model.load_state_dict(saved["state"])
@@ -127,10 +145,26 @@ def load_checkpoint(path: Path, key: dict, model: nn.Module) -> bool:
 
 def save_checkpoint(path: Path, key: dict, model: nn.Module) -> None:
     """Save the weights and their key through a temporary file and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, "checkpoint", lambda temp: torch.save({"key": key, "state": model.state_dict()}, temp))
+
+
+def write_atomic(path: Path, description: str, write: Callable[[Path], None]) -> None:
+    """Call ``write`` on a temporary file beside ``path``, then rename it to ``path``.
+
+    When writing fails (torch.save reports a full disk as a RuntimeError),
+    removes the temporary file and raises TrainerError.
+    """
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    torch.save({"key": key, "state": model.state_dict()}, temp)
-    os.replace(temp, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write(temp)
+        os.replace(temp, path)
+    except (OSError, RuntimeError) as error:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise TrainerError(
+            f"cannot write {description} {path}: {error}; free disk space or choose another folder"
+        ) from error
 
 
 def finetune(config: Config, pretrained: Optional[nn.Module], name: str, precision: Precision,
@@ -142,8 +176,8 @@ def finetune(config: Config, pretrained: Optional[nn.Module], name: str, precisi
     root = resolve_downstream_dir(name, config.dataset_paths.get(name), data_root)
     downstream = load_downstream(name, root, config.image_size)
     subset = seeded_generator(config.seed, STREAM_SUBSET, 1)
-    train = take(downstream.train, spec.train_images, subset)
-    test = take(downstream.test, spec.test_images, subset)
+    train = take_split(downstream.train, spec.train_images, subset, name, "train")
+    test = take_split(downstream.test, spec.test_images, subset, name, "test")
     emit({"event": "data", "phase": "finetune", "dataset": name, "path": str(root),
           "train_images": len(train), "test_images": len(test), "classes": train.classes})
 
@@ -179,6 +213,21 @@ def finetune(config: Config, pretrained: Optional[nn.Module], name: str, precisi
     return score
 
 
+def take_split(images: ImageSet, count: Optional[int], generator: torch.Generator, dataset: str,
+               split: str) -> ImageSet:
+    """Take ``count`` images of the ``split`` ("train" or "test") of a downstream dataset.
+
+    Raises ConfigError when the split has fewer images than requested.
+    """
+    if count is not None and count > len(images):
+        raise ConfigError(
+            f"downstream dataset {dataset} has {len(images)} {split} images, but finetune.{split}_images "
+            f"requests {count}; import more images, or lower finetune.{split}_images "
+            f"(--{split}-images of fdsl evaluate) to at most {len(images)}"
+        )
+    return take(images, count, generator)
+
+
 def probe(config: Config, model: nn.Module, name: str, train: ImageSet, test: ImageSet,
           precision: Precision, emit: Emit) -> None:
     """Emit the k-NN and linear-probe accuracies of the frozen features on the downstream dataset."""
@@ -198,8 +247,5 @@ def probe(config: Config, model: nn.Module, name: str, train: ImageSet, test: Im
 
 def write_scores(out: Path, scores: Dict[str, float]) -> None:
     """Write scores.json in the contest's format, {"<dataset>": <cumulative error>}, atomically."""
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / "scores.json"
-    temp = out / f".scores.json.{os.getpid()}.tmp"
-    temp.write_text(json.dumps(scores, indent=1) + "\n")
-    os.replace(temp, path)
+    text = json.dumps(scores, indent=1) + "\n"
+    write_atomic(out / "scores.json", "scores", lambda temp: temp.write_text(text))

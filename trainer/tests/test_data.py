@@ -254,3 +254,38 @@ def test_threaded_decode_reports_odd_image(tmp_path, monkeypatch):
     monkeypatch.setenv("FDSL_DECODE_THREADS", "2")
     with pytest.raises(TrainerError, match="0501.png has shape"):
         load_image_folder(tmp_path, None)
+
+
+@pytest.mark.parametrize("index", [0, 501])
+def test_load_image_folder_names_truncated_image(tmp_path, monkeypatch, index):
+    # Image 0 is decoded by the caller, image 501 by a worker thread.
+    from PIL import Image
+
+    write_gray_folder(tmp_path, 600)
+    path = tmp_path / f"class{index % 2}" / f"{index:04d}.png"
+    # Random pixels compress poorly, so cutting 30 bytes off the end cuts into the pixel data.
+    noise = torch.randint(0, 256, (64,), generator=torch.Generator().manual_seed(index), dtype=torch.uint8)
+    Image.frombytes("L", (8, 8), bytes(noise.tolist())).save(path)
+    path.write_bytes(path.read_bytes()[:-30])
+    monkeypatch.setenv("FDSL_DECODE_THREADS", "2")
+    with pytest.raises(ConfigError, match="regenerate the dataset or remove the file") as caught:
+        load_image_folder(tmp_path, None)
+    assert str(path) in str(caught.value)
+    assert "image file is truncated" in str(caught.value)
+
+
+def test_load_image_folder_names_non_image(tmp_path):
+    write_gray_folder(tmp_path, 4)
+    path = tmp_path / "class1" / "0003.png"
+    path.write_text("not a PNG")
+    with pytest.raises(ConfigError, match="cannot decode image") as caught:
+        load_image_folder(tmp_path, None)
+    assert str(path) in str(caught.value)
+
+
+def test_load_image_folder_rejects_too_few_classes(tmp_path):
+    write_image_folder(tmp_path, {"only": 3}, size=8)
+    with pytest.raises(ConfigError, match="1 class folder") as caught:
+        load_image_folder(tmp_path, None, min_classes=2)
+    assert str(tmp_path) in str(caught.value)
+    assert len(load_image_folder(tmp_path, None)) == 3

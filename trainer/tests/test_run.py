@@ -1,12 +1,20 @@
 """End-to-end runs of ``python -m fdsl_trainer`` on a generated dataset and Fashion-MNIST."""
 
+import errno
 import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import torch
 
+from fdsl_trainer import run
+from fdsl_trainer.config import parse_config
+from fdsl_trainer.data import ImageSet
+from fdsl_trainer.errors import ConfigError, TrainerError
+from fdsl_trainer.loop import Precision
+from fdsl_trainer.models import build_model
 from fdsl_trainer.scoring import cumulative_error
 
 TRAINER = Path(__file__).resolve().parents[1]
@@ -134,3 +142,116 @@ def test_run_checkpoint_reused_only_when_settings_match(fractal_dataset, tmp_pat
     config["pretrain"]["epochs"] = 1
     _, third = run_trainer(config, tmp_path)
     assert [e["epoch"] for e in third if e.get("phase") == "pretrain" and e["event"] == "epoch"] == [1]
+
+
+def image_set(count, classes):
+    labels = torch.arange(count) % classes
+    return ImageSet(torch.zeros(count, 1, 8, 8, dtype=torch.uint8), labels, classes, "data", count)
+
+
+def test_checkpoint_key_counts_images_and_classes(tmp_path):
+    config = parse_config({"pretrain": {"path": str(tmp_path)}})
+    key = run.checkpoint_key(config, image_set(12, 4))
+    assert key["images"] == 12
+    assert key["classes"] == 4
+    assert run.checkpoint_key(config, image_set(12, 3)) != key
+    assert run.checkpoint_key(config, image_set(16, 4)) != key
+
+
+def test_load_checkpoint_ignores_other_class_count(tmp_path):
+    # A dataset regenerated into the same folder with other categories.
+    config = parse_config({"pretrain": {"path": str(tmp_path / "data")}})
+    path = tmp_path / "weights.pt"
+    run.save_checkpoint(path, run.checkpoint_key(config, image_set(12, 4)), build_model("resnet8", 4, 8))
+    model = build_model("resnet8", 3, 8)
+    assert run.load_checkpoint(path, run.checkpoint_key(config, image_set(12, 3)), model) is False
+
+
+def test_load_checkpoint_rejects_truncated_file(tmp_path):
+    config = parse_config({"pretrain": {"path": str(tmp_path / "data")}})
+    key = run.checkpoint_key(config, image_set(12, 4))
+    path = tmp_path / "weights.pt"
+    run.save_checkpoint(path, key, build_model("resnet8", 4, 8))
+    path.write_bytes(path.read_bytes()[:1000])
+    with pytest.raises(TrainerError, match="delete it") as caught:
+        run.load_checkpoint(path, key, build_model("resnet8", 4, 8))
+    assert str(path) in str(caught.value)
+
+
+def test_load_checkpoint_rejects_foreign_file(tmp_path):
+    path = tmp_path / "weights.pt"
+    torch.save([1, 2, 3], path)
+    with pytest.raises(TrainerError, match="contains no saved weights"):
+        run.load_checkpoint(path, {}, build_model("resnet8", 4, 8))
+
+
+def test_save_checkpoint_full_disk_removes_temp(tmp_path, monkeypatch):
+    def save_half(_, file):
+        Path(file).write_bytes(b"partial")
+        raise RuntimeError("PytorchStreamWriter failed writing file data/0: file write failed")
+
+    monkeypatch.setattr(run.torch, "save", save_half)
+    path = tmp_path / "weights.pt"
+    with pytest.raises(TrainerError) as caught:
+        run.save_checkpoint(path, {}, build_model("resnet8", 4, 8))
+    message = str(caught.value)
+    assert str(path) in message
+    assert "PytorchStreamWriter failed writing file" in message
+    assert "free disk space or choose another folder" in message
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_write_scores_full_disk_removes_temp(tmp_path, monkeypatch):
+    def write_half(self, _):
+        with open(self, "w") as file:
+            file.write("{")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", write_half)
+    out = tmp_path / "out"
+    with pytest.raises(TrainerError) as caught:
+        run.write_scores(out, {"fashion-mnist": 12.5})
+    message = str(caught.value)
+    assert str(out / "scores.json") in message
+    assert "No space left on device" in message
+    assert "free disk space or choose another folder" in message
+    assert list(out.iterdir()) == []
+
+
+def write_folder(root, classes, per_class):
+    """Write 8x8 gray PNGs root/<class>/<i>.png for each class name."""
+    from PIL import Image
+
+    for class_name in classes:
+        (root / class_name).mkdir(parents=True)
+        for i in range(per_class):
+            Image.new("L", (8, 8), color=i).save(root / class_name / f"{i}.png")
+
+
+def test_pretrain_rejects_one_class(tmp_path):
+    write_folder(tmp_path / "data", ["only"], 4)
+    config = parse_config({"pretrain": {"path": str(tmp_path / "data")}, "image_size": 8})
+    with pytest.raises(ConfigError, match="at least 2") as caught:
+        run.pretrain(config, Precision(torch.device("cpu"), None), lambda event: None)
+    assert str(tmp_path / "data") in str(caught.value)
+
+
+@pytest.mark.parametrize("field, requested, available", [
+    ("train_images", 7, 6),
+    ("test_images", 5, 4),
+])
+def test_finetune_rejects_split_smaller_than_requested(tmp_path, field, requested, available):
+    write_folder(tmp_path / "fm" / "train", ["a", "b"], 3)
+    write_folder(tmp_path / "fm" / "val", ["a", "b"], 2)
+    config = parse_config({
+        "finetune": {field: requested}, "image_size": 8,
+        "dataset_paths": {"fashion-mnist": str(tmp_path / "fm")},
+    })
+    with pytest.raises(ConfigError) as caught:
+        run.finetune(config, None, "fashion-mnist", Precision(torch.device("cpu"), None), lambda event: None)
+    message = str(caught.value)
+    assert "fashion-mnist" in message
+    assert f"has {available} " in message
+    assert f"requests {requested}" in message
+    assert "import more images" in message
+    assert f"--{field.replace('_', '-')}" in message
