@@ -278,8 +278,8 @@ describe("fdsl compare and fdsl evaluate commands", () => {
       "--pretrain-epochs", "1", "--finetune-epochs", "1", "--train-images", "20", "--test-images", "20",
       "--device", "cpu", "-o", out], { encoding: "utf8" });
     expect(result.status).toBe(0);
-    const original = PNG.sync.read(readFileSync(join(out, "dataset", "00001", "00007.png")));
-    const shuffled = PNG.sync.read(readFileSync(join(out, "control", "00001", "00007.png")));
+    const original = PNG.sync.read(readFileSync(join(out, "dataset", "00001", "00001_0007.png")));
+    const shuffled = PNG.sync.read(readFileSync(join(out, "control", "00001", "00001_0007.png")));
     const sorted = (data: Buffer) => [...data].sort((a, b) => a - b);
     expect(Buffer.compare(original.data, shuffled.data)).not.toBe(0);
     expect(sorted(shuffled.data)).toEqual(sorted(original.data));

@@ -348,6 +348,16 @@ describe("fdsl import on a small source", () => {
     expect(readdirSync(source)).toHaveLength(4);
   });
 
+  it("treats a source folder named like ..x as inside the output", () => {
+    const parent = tempDir("dotdot");
+    const source = join(parent, "..source");
+    writeTinySource(source);
+    const result = runImport("--source", source, "--out", parent, "--force");
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("contains the source folder");
+    expect(readdirSync(source)).toHaveLength(4);
+  });
+
   it("rejects a source linked into the output folder", () => {
     const out = join(tempDir("linked"), "fm");
     const source = join(out, "source");

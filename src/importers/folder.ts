@@ -5,7 +5,7 @@
  * import, never a partial one, even when the process is killed.
  */
 import { existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync } from "node:fs";
-import { basename, dirname, join, relative, resolve, isAbsolute } from "node:path";
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { TEMP_PREFIX, TEMP_SUFFIX } from "../dataset/layout.js";
 import { UsageError } from "../errors.js";
 import { isAlive } from "../run/lock.js";
@@ -45,7 +45,8 @@ export function prepareOutputFolder(out: string, force: boolean, source: string)
 /** Returns whether the absolute path `path` is `folder` or lies below it. */
 function isWithin(folder: string, path: string): boolean {
   const inside = relative(folder, path);
-  return inside === "" || (!inside.startsWith("..") && !isAbsolute(inside));
+  // A child named like "..foo" is inside, so only a leading ".." segment means outside.
+  return inside === "" || (inside !== ".." && !inside.startsWith(`..${sep}`) && !isAbsolute(inside));
 }
 
 /**

@@ -415,16 +415,18 @@ def load_folder_splits(train_root: Path, test_root: Path, size: Optional[int]) -
     return load_image_folder(train_root, size), load_image_folder(test_root, size)
 
 
-def load_downstream(name: str, root: Path, size: Optional[int]) -> Downstream:
+def load_downstream(name: str, root: Path, size: Optional[int], chosen: bool = False) -> Downstream:
     """Load the train and test splits of a downstream dataset from ``root``.
 
     A folder that contains train/ and val/ (or test/) ImageFolders loads
     as such whatever the dataset's default format, so an imported copy of
-    an idx or CIFAR dataset works too.
+    an idx or CIFAR dataset works too. ``chosen`` marks a folder the user
+    named (dataset_paths), whose errors then skip the install hint.
     """
     spec = DOWNSTREAM[name]
     if not root.is_dir():
-        raise ConfigError(f"downstream dataset {name} not found at {root}; {spec.hint}")
+        hint = f"pass an existing folder for {name} in dataset_paths (--dataset-path)" if chosen else spec.hint
+        raise ConfigError(f"downstream dataset {name} not found at {root}; {hint}")
     folder_splits = find_folder_splits(root)
     try:
         if folder_splits is not None:

@@ -174,7 +174,7 @@ def finetune(config: Config, pretrained: Optional[nn.Module], name: str, precisi
     spec = config.finetune
     data_root = Path(config.data_root) if config.data_root else default_data_root()
     root = resolve_downstream_dir(name, config.dataset_paths.get(name), data_root)
-    downstream = load_downstream(name, root, config.image_size)
+    downstream = load_downstream(name, root, config.image_size, chosen=name in config.dataset_paths)
     subset = seeded_generator(config.seed, STREAM_SUBSET, 1)
     train = take_split(downstream.train, spec.train_images, subset, name, "train")
     test = take_split(downstream.test, spec.test_images, subset, name, "test")

@@ -289,3 +289,10 @@ def test_load_image_folder_rejects_too_few_classes(tmp_path):
         load_image_folder(tmp_path, None, min_classes=2)
     assert str(tmp_path) in str(caught.value)
     assert len(load_image_folder(tmp_path, None)) == 3
+
+
+def test_load_downstream_chosen_folder_error_names_the_option(tmp_path):
+    missing = tmp_path / "absent"
+    with pytest.raises(ConfigError, match="pass an existing folder for mnist in dataset_paths") as caught:
+        load_downstream("mnist", missing, 32, chosen=True)
+    assert "put train-images" not in str(caught.value)
