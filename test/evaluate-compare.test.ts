@@ -119,6 +119,15 @@ describe("buildLeaderboard", () => {
     expect(board.rows.find((row) => row.label === "scratch")?.recipe).toBe("none (scratch)");
   });
 
+  it("marks a recipe with shuffled pixels", () => {
+    const result = JSON.parse(readFileSync(join(first, "result.json"), "utf8")) as EvaluationResult;
+    result.arms[0].recipe!.augment.shufflePixels = 1;
+    const path = join(tempDir(), "result.json");
+    writeFileSync(path, JSON.stringify(result));
+    const alpha = buildLeaderboard([path]).rows.find((row) => row.label === "alpha");
+    expect(alpha?.recipe).toBe("fractal 4x8 32px gray, pixels shuffled");
+  });
+
   it("rejects results of different protocols unless allowed", () => {
     const other = JSON.parse(readFileSync(join(second, "result.json"), "utf8")) as EvaluationResult;
     other.protocol.finetune.epochs = 7;

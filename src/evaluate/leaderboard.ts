@@ -166,8 +166,9 @@ export function pairedDifference(differences: number[]): PairedDifference {
   if (n < 2) return { difference: average, t: null };
   const variance = differences.reduce((sum, value) => sum + (value - average) ** 2, 0) / (n - 1);
   const error = Math.sqrt(variance / n);
-  const t = error === 0 ? (average === 0 ? 0 : Math.sign(average) * Infinity) : average / error;
-  return { difference: average, t };
+  if (error > 0) return { difference: average, t: average / error };
+  // Every difference is equal: no spread, so any nonzero mean is infinitely significant.
+  return { difference: average, t: average === 0 ? 0 : Math.sign(average) * Infinity };
 }
 
 /** Groups arms by label and dataset and merges their runs, keeping the first run of each seed. */
@@ -306,7 +307,11 @@ function describeRecipe(arm: ArmResult): string {
   if (arm.dataset === null) return "none (scratch)";
   const recipe = arm.recipe;
   if (recipe === null) return "unknown (no manifest)";
-  return `${recipe.family} ${recipe.classes}x${recipe.instances} ${recipe.size}px ${recipe.color}`;
+  const base = `${recipe.family} ${recipe.classes}x${recipe.instances} ${recipe.size}px ${recipe.color}`;
+  // Results written before shufflePixels existed have no such field.
+  const shuffle = recipe.augment?.shufflePixels ?? 0;
+  if (shuffle <= 0) return base;
+  return shuffle >= 1 ? `${base}, pixels shuffled` : `${base}, pixels shuffled (p ${shuffle})`;
 }
 
 function mean(values: number[]): number {
