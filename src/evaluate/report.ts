@@ -51,6 +51,7 @@ ${table(board)}
 <div class="charts">
 ${charts}
 </div>
+${pairsTable(board)}
 </body>
 </html>
 `;
@@ -73,8 +74,7 @@ function table(board: Leaderboard): string {
   return `<table>
 <tr><th>rank</th><th class="text">arm</th><th class="text">recipe</th><th>score</th><th>± std</th><th>seeds</th><th>gain vs scratch</th><th>t</th>${probeHeads}</tr>
 ${rows.join("\n")}
-</table>
-${pairsTable(board)}`;
+</table>`;
 }
 
 /** The paired comparisons of arms that share 2+ seeds, or nothing. */
