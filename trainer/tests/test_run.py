@@ -113,12 +113,21 @@ def test_run_missing_pretrain_folder_exits_2(tmp_path):
     assert "not found" in events[-1]["message"]
 
 
-def test_run_missing_downstream_names_install(tmp_path):
+def test_run_missing_chosen_downstream_names_option(tmp_path):
     config = tiny_config(None, tmp_path / "out")
     config["dataset_paths"] = {"fashion-mnist": str(tmp_path / "absent")}
     result, events = run_trainer(config, tmp_path)
     assert result.returncode == 2
-    assert "apt-get install dataset-fashion-mnist" in events[-1]["message"]
+    assert "pass an existing folder for fashion-mnist in dataset_paths" in events[-1]["message"]
+
+
+def test_run_missing_default_downstream_names_setup(tmp_path):
+    config = tiny_config(None, tmp_path / "out")
+    config["finetune"]["datasets"] = ["mnist"]
+    config["data_root"] = str(tmp_path / "no-data")
+    result, events = run_trainer(config, tmp_path)
+    assert result.returncode == 2
+    assert "put train-images-idx3-ubyte.gz" in events[-1]["message"]
 
 
 def test_env_command_reports_torch():
