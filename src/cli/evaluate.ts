@@ -2,7 +2,7 @@ import { InvalidArgumentError, Option, type Command } from "commander";
 import { UsageError } from "../errors.js";
 import { evaluate, type EvaluationResult, type RunInfo } from "../evaluate/evaluate.js";
 import type { EpochEvent, ProbeEvent, ScoreEvent, TrainerEvent } from "../evaluate/events.js";
-import { formatT, pairedDifference, signed } from "../evaluate/leaderboard.js";
+import { formatT, pairedScoreGain, signed } from "../evaluate/leaderboard.js";
 import { PRESETS } from "../evaluate/presets.js";
 import { PRECISIONS, type Precision } from "../evaluate/config.js";
 import { readRecipeFile } from "../recipe/load.js";
@@ -189,9 +189,7 @@ function printSummary(result: EvaluationResult, out: string): void {
   const [dataset, ...others] = result.arms;
   if (dataset === undefined || dataset.dataset === null) return printResultPath(out);
   for (const other of others) {
-    const bySeed = new Map(other.runs.map((run) => [run.seed, run.mean]));
-    const shared = dataset.runs.filter((run) => bySeed.has(run.seed));
-    const paired = pairedDifference(shared.map((run) => bySeed.get(run.seed)! - run.mean));
+    const paired = pairedScoreGain(dataset.runs, other.runs);
     const t = paired.t === null ? "" : `, paired t ${formatT(paired.t)}`;
     console.log(`${dataset.label}: gain over ${other.label} ${signed(other.score - dataset.score)}${t} (positive: ${dataset.label} is better)`);
   }

@@ -10,6 +10,7 @@ import { acquireLock } from "../run/lock.js";
 import { VERSION } from "../version.js";
 import { MAX_SEED, type Precision, type PretrainConfig, type TrainerConfig } from "./config.js";
 import type { EpochEvent, ProbeEvent, TrainerEvent } from "./events.js";
+import { scoreOverSeeds } from "./leaderboard.js";
 import { buildProtocol, getPreset, type Preset, type ProtocolOverrides } from "./presets.js";
 import { findPython } from "./python.js";
 import { runTrainer } from "./trainer.js";
@@ -177,11 +178,13 @@ async function evaluateLocked(
 
   const arms: Array<{ label: string; path: string | null }> = [];
   if (dataset !== undefined) {
-    const label = options.label ?? defaultLabel(options, preset.recipe, dataset);
-    arms.push({ label, path: dataset });
+    // A dataset generated into <out>/dataset is named after its family, a given folder after itself.
+    const label = options.label ??
+      (options.dataset === undefined && dataset.recipe !== null ? dataset.recipe.family : basename(dataset.path));
+    arms.push({ label, path: dataset.path });
     if (options.control) {
       const control = join(out, "control");
-      await generate(controlRecipe(options, preset.recipe, dataset), {
+      await generate(controlRecipe(dataset.path, dataset.recipe), {
         out: control, onProgress: options.onGenerateProgress, checkSpace: options.checkSpace,
       });
       arms.push({ label: `${label}-shuffled`, path: control });
@@ -281,10 +284,15 @@ async function mapWithLimit<T, R>(
 }
 
 /**
- * Returns the absolute dataset folder, after generating the recipe into
- * it when one applies; undefined for a scratch-only run.
+ * Generates the recipe into the dataset folder when one applies, then
+ * returns the absolute folder and its recipe, which is null when the
+ * folder has no manifest. Returns undefined for a scratch-only run.
  */
-async function prepareDataset(options: EvaluateOptions, presetRecipe: RecipeInput, out: string): Promise<string | undefined> {
+async function prepareDataset(
+  options: EvaluateOptions,
+  presetRecipe: RecipeInput,
+  out: string,
+): Promise<{ path: string; recipe: Recipe | null } | undefined> {
   if (options.scratchOnly) {
     if (options.dataset !== undefined || options.recipe !== undefined) {
       throw new UsageError("a scratch-only run takes no dataset or recipe; drop one or the other");
@@ -300,11 +308,11 @@ async function prepareDataset(options: EvaluateOptions, presetRecipe: RecipeInpu
   if (recipe !== undefined) {
     await generate(recipe, { out: folder, onProgress: options.onGenerateProgress, checkSpace: options.checkSpace });
   }
-  const dataset = resolve(folder);
-  if (!existsSync(dataset)) {
-    throw new UsageError(`dataset folder ${dataset} not found; generate it with fdsl generate --out ${dataset}`);
+  const path = resolve(folder);
+  if (!existsSync(path)) {
+    throw new UsageError(`dataset folder ${path} not found; generate it with fdsl generate --out ${path}`);
   }
-  return dataset;
+  return { path, recipe: recipe ?? readRecipe(path) };
 }
 
 /** Returns the absolute downstream data root: `dataRoot`, else $FDSL_DATA, else undefined (the trainer's default). */
@@ -359,12 +367,7 @@ function summariseRun(
 }
 
 function armResult(label: string, dataset: string | null, runs: ArmRun[]): ArmResult {
-  const means = runs.map((run) => run.mean);
-  const score = means.reduce((sum, value) => sum + value, 0) / means.length;
-  const std = means.length > 1
-    ? Math.sqrt(means.reduce((sum, value) => sum + (value - score) ** 2, 0) / (means.length - 1))
-    : null;
-  return { label, dataset, recipe: readRecipe(dataset), runs, score, std };
+  return { label, dataset, recipe: readRecipe(dataset), runs, ...scoreOverSeeds(runs) };
 }
 
 function readRecipe(dataset: string | null): Recipe | null {
@@ -374,13 +377,11 @@ function readRecipe(dataset: string | null): Recipe | null {
 }
 
 /**
- * Returns the recipe of the evaluated dataset with every image's pixels
- * shuffled. Throws a UsageError when the dataset's recipe is unknown or
- * already shuffles pixels.
+ * Returns `recipe`, the recipe of `dataset`, with every image's pixels
+ * shuffled. Throws a UsageError when the recipe is unknown or already
+ * shuffles pixels.
  */
-function controlRecipe(options: EvaluateOptions, presetRecipe: RecipeInput, dataset: string): Recipe {
-  const recipe = options.recipe ??
-    (options.dataset === undefined ? resolveRecipe(presetRecipe, "the preset's recipe") : readRecipe(dataset));
+function controlRecipe(dataset: string, recipe: Recipe | null): Recipe {
   if (recipe === null) {
     throw new UsageError(
       `--control needs the recipe of ${dataset}, but ${defaultManifestPath(dataset)} is missing; ` +
@@ -391,12 +392,6 @@ function controlRecipe(options: EvaluateOptions, presetRecipe: RecipeInput, data
     throw new UsageError(`${dataset} already shuffles every image's pixels, so it has no degraded control; drop --control`);
   }
   return { ...recipe, augment: { ...recipe.augment, shufflePixels: 1 } };
-}
-
-/** Returns the family name for a dataset generated into `<out>/dataset`, else the folder name. */
-function defaultLabel(options: EvaluateOptions, presetRecipe: RecipeInput, dataset: string): string {
-  if (options.dataset !== undefined) return basename(dataset);
-  return options.recipe?.family ?? resolveRecipe(presetRecipe, "the preset's recipe").family;
 }
 
 function basename(path: string): string {

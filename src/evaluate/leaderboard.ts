@@ -115,12 +115,7 @@ export function buildLeaderboard(paths: string[], options: CompareOptions = {}):
   for (const row of rows) {
     if (scratch === undefined || row === scratch) continue;
     row.gainOverScratch = scratch.score - row.score;
-    const better = row.rank < scratch.rank ? row : scratch;
-    const worse = better === row ? scratch : row;
-    const paired = comparePaired(better, runsOf.get(better)!, worse, runsOf.get(worse)!);
-    // The pair's score difference has the better arm first; the gain is relative to scratch.
-    const sign = better === row ? 1 : -1;
-    row.tOverScratch = paired.score.t === null ? null : sign * paired.score.t;
+    row.tOverScratch = pairedScoreGain(runsOf.get(row)!, runsOf.get(scratch)!).t;
   }
 
   return {
@@ -131,6 +126,16 @@ export function buildLeaderboard(paths: string[], options: CompareOptions = {}):
     rows,
     pairs,
   };
+}
+
+/**
+ * Returns the gain of `runs` over `baseline` paired by seed: the mean of
+ * baseline score minus run score over the seeds both ran, and its t.
+ */
+export function pairedScoreGain(runs: ArmRun[], baseline: ArmRun[]): PairedDifference {
+  const bySeed = new Map(baseline.map((run) => [run.seed, run.mean]));
+  const shared = runs.filter((run) => bySeed.has(run.seed));
+  return pairedDifference(shared.map((run) => bySeed.get(run.seed)! - run.mean));
 }
 
 /** Compares two arms over their shared seeds; the score difference is second minus first. */
@@ -152,7 +157,7 @@ function comparePaired(first: LeaderboardRow, firstRuns: ArmRun[], second: Leade
     first: first.label,
     second: second.label,
     seeds: shared.map((run) => run.seed),
-    score: pairedDifference(shared.map((run) => partner(run).mean - run.mean)),
+    score: pairedScoreGain(firstRuns, secondRuns),
     knn: probe((run) => run.knn),
     linear: probe((run) => run.linear ?? {}),
   };
@@ -191,11 +196,9 @@ function poolArms(results: Array<{ path: string; result: EvaluationResult }>): A
   }
   for (const { arm } of pooled.values()) {
     arm.runs.sort((a, b) => a.seed - b.seed);
-    const means = arm.runs.map((run) => run.mean);
-    arm.score = mean(means);
-    arm.std = means.length > 1
-      ? Math.sqrt(means.reduce((sum, value) => sum + (value - arm.score) ** 2, 0) / (means.length - 1))
-      : null;
+    const { score, std } = scoreOverSeeds(arm.runs);
+    arm.score = score;
+    arm.std = std;
   }
   return [...pooled.values()];
 }
@@ -316,6 +319,14 @@ function describeRecipe(arm: ArmResult): string {
 
 function mean(values: number[]): number {
   return values.reduce((sum, value) => sum + value, 0) / values.length;
+}
+
+/** Returns the mean of the runs' scores and their sample standard deviation, null with one run. */
+export function scoreOverSeeds(runs: ArmRun[]): { score: number; std: number | null } {
+  const means = runs.map((run) => run.mean);
+  const score = mean(means);
+  if (means.length < 2) return { score, std: null };
+  return { score, std: Math.sqrt(means.reduce((sum, value) => sum + (value - score) ** 2, 0) / (means.length - 1)) };
 }
 
 /** Formats the leaderboard as a Markdown table, then the paired comparisons when any arm ran 2+ shared seeds. */
