@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Measure the cpu-proxy leaderboard with fdsl evaluate and fdsl compare:
-# FractalDB (the preset's recipe) against scratch and a pixel-shuffled
-# copy of itself (a degraded control), over the preset's 8 seeds, then
-# every other family at the same size over seeds 0-2. The report and its
-# screenshot go to docs/. Each evaluate runs 2 trainer processes at once.
+# Measure the cpu-proxy leaderboard with fdsl evaluate and fdsl compare.
+# FractalDB (the preset's recipe) runs against scratch and against a
+# pixel-shuffled copy of itself (a degraded control), over the preset's
+# 8 seeds. Every other family follows at the same size over seeds 0-2.
+# The report and its screenshot go to docs/. Each evaluate runs 2 trainer
+# processes at once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 npm run build >/dev/null

@@ -77,7 +77,7 @@ async function runGenerate(flags: GenerateFlags): Promise<void> {
     console.error(`warning: ${workers} workers on ${cores} cores gain nothing and cost about 20 MB each`);
   }
   const progress = flags.quiet ? undefined : progressPrinter();
-  // Finished images and the manifest survive an interrupt, so say how to go on.
+  // Finished images and the manifest survive an interrupt, so print how to resume.
   process.once("SIGINT", () => {
     progress?.finish();
     console.error("interrupted; rerun the same command to resume where it stopped");

@@ -77,7 +77,7 @@ ${rows.join("\n")}
 </table>`;
 }
 
-/** The paired comparisons of arms that share 2+ seeds, or nothing. */
+/** Renders the paired comparisons of arms that share 2+ seeds, or nothing. */
 function pairsTable(board: Leaderboard): string {
   const pairs = board.pairs.filter((pair) => pair.seeds.length >= 2);
   if (pairs.length === 0) return "";

@@ -125,8 +125,8 @@ def bf16_backward_works(build) -> bool:
 
 def test_supported_precision_keeps_working_bf16():
     precision = resolve_precision("bf16", torch.device("cpu"))
-    kept = supported_precision(precision, "auto", lambda: build_model("resnet8", 2, width=4), 16)
-    assert kept == precision
+    checked = supported_precision(precision, "auto", lambda: build_model("resnet8", 2, width=4), 16)
+    assert checked == precision
 
 
 @pytest.mark.skipif(bf16_backward_works(Relu6Net), reason="this torch has a bfloat16 ReLU6 backward on the CPU")
